@@ -1,0 +1,77 @@
+"""Small helpers shared by collectors: paging, fan-out, AWS value normalisation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Worker threads a collector may use for per-resource calls.
+PER_RESOURCE_WORKERS = 8
+
+
+def paginate(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+    """Every item under ``key`` across all pages of ``operation``."""
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**params):
+        items.extend(page.get(key, []))
+    return items
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def fan_out(
+    fn: Callable[[T], R], items: Iterable[T], workers: int = PER_RESOURCE_WORKERS
+) -> list[R]:
+    """``[fn(x) for x in items]`` run on a small private pool, results in input order.
+
+    For per-resource calls AWS has no bulk form of (a function's policy, a
+    repository's lifecycle policy). Exceptions propagate to the caller.
+    """
+    items = list(items)
+    if len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def tags_dict(
+    tags: Iterable[dict[str, Any]] | None, key: str = "Key", value: str = "Value"
+) -> dict[str, str]:
+    """AWS's ``[{"Key": k, "Value": v}]`` (or ``key``/``value``) as a plain dict."""
+    return {str(t[key]): str(t.get(value, "")) for t in (tags or [])}
+
+
+def policy_doc(raw: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A policy document as a dict, whether AWS returned it as a dict, JSON, or URL-encoded JSON."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dict):
+        return raw
+    text = raw
+    if text.lstrip().startswith("%7B") or text.lstrip().startswith("%7b"):
+        text = unquote(text)
+    doc = json.loads(text)
+    if not isinstance(doc, dict):
+        raise ValueError("policy document is not a JSON object")
+    return doc
+
+
+def as_datetime(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""

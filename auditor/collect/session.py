@@ -1,0 +1,133 @@
+"""The scanning session: credentials, the read-only guard, shared clients and call stats."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditor import __version__
+from auditor.collect.readonly import install_read_only_guard, service_name
+from auditor.errors import CollectionError
+from auditor.snapshot import OperationStats
+
+
+class ClientFactory(Protocol):
+    """Gives a (shared, thread-safe) boto3 client for a service in a region."""
+
+    def __call__(self, service: str, region: str) -> Any: ...
+
+
+@dataclass
+class CallRecorder:
+    """Counts calls, retries and error answers per operation (botocore ``after-call``)."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    calls: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0])
+    )
+
+    def after_call(self, model: Any, parsed: Any = None, **_: Any) -> None:
+        meta = parsed.get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
+        retries = int(meta.get("RetryAttempts", 0) or 0)
+        failed = isinstance(parsed, dict) and "Error" in parsed
+        key = (service_name(model), str(model.name))
+        with self._lock:
+            row = self.calls[key]
+            row[0] += 1
+            row[1] += retries
+            row[2] += int(failed)
+
+    def operations(self) -> tuple[OperationStats, ...]:
+        with self._lock:
+            return tuple(
+                OperationStats(service=s, operation=o, calls=c, retries=r, errors=e)
+                for (s, o), (c, r, e) in sorted(self.calls.items())
+            )
+
+    def seen(self) -> set[str]:
+        """``service:Operation`` keys of every call answered so far."""
+        with self._lock:
+            return {f"{s}:{o}" for s, o in self.calls}
+
+
+def make_boto_session(
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    endpoint_url: str | None = None,
+) -> boto3.Session:
+    """A boto3 session from the usual credential chain, optionally via an assumed role.
+
+    AssumeRole runs on a separate, unguarded base session: minting the
+    scanning credentials is the one non-read call auditor makes, and it is
+    made before the read-only guard exists.
+    """
+    try:
+        base = boto3.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as exc:  # ProfileNotFound and friends
+        raise CollectionError(str(exc)) from None
+    if not role_arn:
+        return base
+    sts = base.client("sts", endpoint_url=endpoint_url)
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": f"auditor-{__version__}"}
+    if external_id:
+        params["ExternalId"] = external_id
+    try:
+        creds = sts.assume_role(**params)["Credentials"]
+    except (ClientError, BotoCoreError) as exc:
+        raise CollectionError(f"cannot assume {role_arn}: {exc}") from None
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=base.region_name,
+    )
+
+
+class SessionClients:
+    """The client factory of a scan: guarded, retrying, counted, cached per (service, region)."""
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        endpoint_url: str | None = None,
+        max_pool: int = 10,
+        max_attempts: int = 8,
+    ) -> None:
+        self.session = session
+        self.endpoint_url = endpoint_url
+        self.recorder = CallRecorder()
+        install_read_only_guard(session.events)
+        session.events.register("after-call", self.recorder.after_call, unique_id="auditor-stats")
+        self._config = Config(
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            max_pool_connections=max_pool,
+            connect_timeout=10,
+            read_timeout=30,
+            user_agent_extra=f"auditor/{__version__}",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self.session.client(
+                    service,  # type: ignore[call-overload]
+                    region_name=region,
+                    endpoint_url=self.endpoint_url,
+                    config=self._config,
+                )
+                self._clients[key] = client
+            return client

@@ -1,0 +1,57 @@
+"""The services auditor collects: one entry per snapshot section.
+
+Pure data (no boto3): the CLI uses it to validate ``--services`` and the
+runner to find each collector, which is imported only when it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GLOBAL_REGION = "global"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    #: Key used in ``--services``, coverage records and rule ``needs``.
+    name: str
+    #: ``module:function`` of the collector, imported lazily.
+    collector: str
+    #: boto3 client names the collector uses (created up front, shared).
+    clients: tuple[str, ...]
+    #: IAM is collected once, not per region.
+    is_global: bool = False
+
+
+SERVICES: dict[str, ServiceSpec] = {
+    spec.name: spec
+    for spec in (
+        ServiceSpec("iam", "auditor.collect.iam:collect_iam", ("iam",), is_global=True),
+        ServiceSpec("ec2", "auditor.collect.ec2:collect_ec2", ("ec2",)),
+        ServiceSpec("rds", "auditor.collect.rds:collect_rds", ("rds",)),
+        ServiceSpec(
+            "secretsmanager",
+            "auditor.collect.secretsmanager:collect_secrets",
+            ("secretsmanager",),
+        ),
+        ServiceSpec(
+            "cloudtrail", "auditor.collect.cloudtrail:collect_cloudtrail", ("cloudtrail", "s3")
+        ),
+        ServiceSpec("ecs", "auditor.collect.ecs:collect_ecs", ("ecs",)),
+        ServiceSpec("lambda", "auditor.collect.lambda_:collect_lambda", ("lambda",)),
+        ServiceSpec("cloudwatch", "auditor.collect.cloudwatch:collect_cloudwatch", ("cloudwatch",)),
+        ServiceSpec("logs", "auditor.collect.logs:collect_logs", ("logs",)),
+        ServiceSpec("ecr", "auditor.collect.ecr:collect_ecr", ("ecr",)),
+        ServiceSpec(
+            "codepipeline", "auditor.collect.deploy:collect_codepipeline", ("codepipeline",)
+        ),
+        ServiceSpec("codebuild", "auditor.collect.deploy:collect_codebuild", ("codebuild",)),
+        ServiceSpec("guardduty", "auditor.collect.detection:collect_guardduty", ("guardduty",)),
+        ServiceSpec("config", "auditor.collect.detection:collect_config", ("config",)),
+        ServiceSpec(
+            "accessanalyzer",
+            "auditor.collect.detection:collect_access_analyzer",
+            ("accessanalyzer",),
+        ),
+    )
+}

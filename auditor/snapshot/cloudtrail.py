@@ -1,0 +1,66 @@
+"""CloudTrail: trails, their status, selectors and the trail bucket's exposure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from auditor.snapshot.base import JsonDoc, Model, Section
+
+
+class EventSelector(Model):
+    read_write_type: str
+    include_management_events: bool
+    exclude_management_event_sources: tuple[str, ...] = ()
+    data_resource_types: tuple[str, ...] = ()
+
+
+class TrailBucket(Model):
+    """The S3 bucket a trail delivers to, as seen from the scanning account.
+
+    ``collected`` is False when the bucket could not be read (another
+    account's bucket, or access denied); then ``error_code`` says why.
+    """
+
+    name: str
+    collected: bool
+    error_code: str = ""
+    block_public_acls: bool = False
+    ignore_public_acls: bool = False
+    block_public_policy: bool = False
+    restrict_public_buckets: bool = False
+    policy_is_public: bool = False
+
+    @property
+    def public_access_blocked(self) -> bool:
+        return all(
+            (
+                self.block_public_acls,
+                self.ignore_public_acls,
+                self.block_public_policy,
+                self.restrict_public_buckets,
+            )
+        )
+
+
+class Trail(Model):
+    arn: str
+    name: str
+    region: str
+    home_region: str
+    is_multi_region: bool
+    is_organization_trail: bool
+    log_file_validation: bool
+    include_global_service_events: bool
+    kms_key_id: str = ""
+    s3_bucket: str
+    cloudwatch_logs_log_group_arn: str = ""
+    is_logging: bool
+    latest_delivery_time: datetime | None = None
+    latest_delivery_error: str = ""
+    event_selectors: tuple[EventSelector, ...] = ()
+    advanced_event_selectors: tuple[JsonDoc, ...] = ()
+    bucket: TrailBucket | None = None
+
+
+class CloudTrailSection(Section):
+    trails: tuple[Trail, ...] = ()

@@ -1,0 +1,89 @@
+"""ECS collector against moto's in-process mock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.collect.ecs import collect_ecs
+from tests.conftest import REGION
+
+
+def _task_def(setup: Any, family: str, **container: Any) -> str:
+    ecs = setup("ecs")
+    base = {
+        "name": "app",
+        "image": f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{family}:latest",
+        "memory": 512,
+    }
+    base.update(container)
+    out = ecs.register_task_definition(family=family, containerDefinitions=[base])
+    return str(out["taskDefinition"]["taskDefinitionArn"])
+
+
+def test_collects_clusters_services_and_used_task_definitions(aws: Any, setup: Any) -> None:
+    ecs = setup("ecs")
+    ecs.create_cluster(
+        clusterName="ops-pipeline-cluster",
+        settings=[{"name": "containerInsights", "value": "disabled"}],
+    )
+    td = _task_def(
+        setup,
+        "dispatcher",
+        logConfiguration={"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/dispatcher"}},
+        secrets=[
+            {
+                "name": "DB_PASSWORD",
+                "valueFrom": "arn:aws:secretsmanager:us-west-2:123456789012:secret:db",
+            }
+        ],
+    )
+    ecs.create_service(
+        cluster="ops-pipeline-cluster",
+        serviceName="dispatcher-service",
+        taskDefinition=td,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "DISABLED"}
+        },
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+
+    section = collect_ecs(aws, REGION)
+
+    (cluster,) = section.clusters
+    assert (cluster.name, cluster.container_insights) == ("ops-pipeline-cluster", "disabled")
+    (service,) = section.services
+    assert service.name == "dispatcher-service"
+    assert service.assign_public_ip == "DISABLED"
+    assert service.circuit_breaker_enabled and service.circuit_breaker_rollback
+    (task,) = section.task_definitions
+    assert task.arn == td
+    (container,) = task.containers
+    assert container.log_driver == "awslogs" and container.log_group == "/ecs/dispatcher"
+    assert [s.name for s in container.secrets] == ["DB_PASSWORD"]
+
+
+def test_latest_revision_per_family_only(aws: Any, setup: Any) -> None:
+    for _ in range(3):
+        _task_def(setup, "worker")
+    section = collect_ecs(aws, REGION)
+    assert [(t.family, t.revision) for t in section.task_definitions] == [("worker", 3)]
+
+
+def test_env_values_are_classified_and_never_kept(aws: Any, setup: Any) -> None:
+    canary = "AKIAZZZZCANARY123456"
+    _task_def(
+        setup,
+        "leaky",
+        environment=[
+            {"name": "AWS_ACCESS_KEY_ID", "value": canary},
+            {"name": "LOG_LEVEL", "value": "info"},
+        ],
+    )
+    section = collect_ecs(aws, REGION)
+    env = {e.name: e for e in section.task_definitions[0].containers[0].environment}
+    assert env["AWS_ACCESS_KEY_ID"].looks_secret
+    assert env["AWS_ACCESS_KEY_ID"].reason == "value:aws-access-key-id"
+    assert not env["LOG_LEVEL"].looks_secret
+    assert canary not in section.model_dump_json()
