@@ -125,6 +125,6 @@ def _moto_server() -> Iterator[str]:
 def moto_server(_moto_server: str) -> str:
     """URL of a moto HTTP server on 127.0.0.1, reset to an empty account."""
     request = urllib.request.Request(f"{_moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     return _moto_server

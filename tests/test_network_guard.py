@@ -24,7 +24,7 @@ def test_boto3_to_real_aws_is_refused() -> None:
     client = boto3.client(
         "sts", region_name="us-east-1", config=Config(retries={"max_attempts": 1})
     )
-    with pytest.raises(Exception, match="non-loopback|proxy|Could not connect|ProxyConnection"):
+    with pytest.raises(Exception, match=r"non-loopback|proxy|Could not connect|ProxyConnection"):
         client.get_caller_identity()
 
 

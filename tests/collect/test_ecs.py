@@ -22,6 +22,10 @@ def _task_def(setup: Any, family: str, **container: Any) -> str:
 
 def test_collects_clusters_services_and_used_task_definitions(aws: Any, setup: Any) -> None:
     ecs = setup("ecs")
+    ec2 = setup("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
     ecs.create_cluster(
         clusterName="ops-pipeline-cluster",
         settings=[{"name": "containerInsights", "value": "disabled"}],
@@ -44,9 +48,12 @@ def test_collects_clusters_services_and_used_task_definitions(aws: Any, setup: A
         desiredCount=1,
         launchType="FARGATE",
         networkConfiguration={
-            "awsvpcConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "DISABLED"}
+            "awsvpcConfiguration": {
+                "subnets": [subnet],
+                "securityGroups": [sg],
+                "assignPublicIp": "DISABLED",
+            }
         },
-        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
     )
 
     section = collect_ecs(aws, REGION)
@@ -87,3 +94,19 @@ def test_env_values_are_classified_and_never_kept(aws: Any, setup: Any) -> None:
     assert env["AWS_ACCESS_KEY_ID"].reason == "value:aws-access-key-id"
     assert not env["LOG_LEVEL"].looks_secret
     assert canary not in section.model_dump_json()
+
+
+def test_circuit_breaker_is_parsed_from_the_api_shape() -> None:
+    # moto 5.2 drops deploymentConfiguration, so the parser is tested on AWS's documented shape.
+    from auditor.collect.ecs import _service
+
+    raw = {
+        "serviceArn": "arn:aws:ecs:us-west-2:1:service/c/s",
+        "serviceName": "s",
+        "deploymentConfiguration": {
+            "deploymentCircuitBreaker": {"enable": True, "rollback": False}
+        },
+    }
+    service = _service(raw, REGION)
+    assert service.circuit_breaker_enabled is True
+    assert service.circuit_breaker_rollback is False
