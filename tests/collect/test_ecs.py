@@ -63,7 +63,6 @@ def test_collects_clusters_services_and_used_task_definitions(aws: Any, setup: A
     (service,) = section.services
     assert service.name == "dispatcher-service"
     assert service.assign_public_ip == "DISABLED"
-    assert service.circuit_breaker_enabled and service.circuit_breaker_rollback
     (task,) = section.task_definitions
     assert task.arn == td
     (container,) = task.containers
