@@ -1,0 +1,91 @@
+"""The config file (``.auditor.yaml`` or ``--config``): thresholds, disabled rules, waivers.
+
+    thresholds:          # per rule id, keyword thresholds of the rule
+      LP008: {max_age_days: 120}
+    disable: [OB004]     # rules not run at all
+    waivers:             # accepted risks: FAILs reported apart, not scored
+      - rule: NI003
+        resource: "sg-0abc*"      # glob on resource id, name or ARN
+        region: us-west-2         # optional, glob
+        account: "123456789012"   # optional, glob
+        reason: "bastion replaced in Q1"
+        expires: 2027-03-31
+    gate: {...}          # read by ``auditor gate``
+
+Any mistake is an :class:`InputError` with one line: exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from auditor.engine.catalogue import Catalogue
+from auditor.engine.results import Waiver
+from auditor.errors import InputError
+from auditor.snapshot.base import Model
+
+DEFAULT_CONFIG_NAME = ".auditor.yaml"
+
+
+class Config(Model):
+    thresholds: dict[str, dict[str, int | float | str]] = {}
+    disable: tuple[str, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    gate: dict[str, Any] = Field(default_factory=dict)
+
+    def check_against(self, catalogue: Catalogue, source: str) -> None:
+        """Reject unknown rule ids and unknown threshold names."""
+        ids = catalogue.ids
+        for rid in (*self.thresholds, *self.disable, *(w.rule for w in self.waivers)):
+            if rid.upper() not in ids:
+                raise InputError(f"{source}: unknown rule id {rid!r}")
+        for rid, params in self.thresholds.items():
+            known = catalogue.get(rid).params
+            for name, value in params.items():
+                if name not in known:
+                    raise InputError(
+                        f"{source}: rule {rid} has no threshold {name!r} "
+                        f"(it has: {', '.join(known) or 'none'})"
+                    )
+                if type(value) is not type(known[name]) and not (
+                    isinstance(value, int | float) and isinstance(known[name], int | float)
+                ):
+                    raise InputError(
+                        f"{source}: threshold {rid}.{name} must be like {known[name]!r}"
+                    )
+
+
+def load_config(path: Path | None, catalogue: Catalogue) -> Config:
+    """Load ``path`` (or ``./.auditor.yaml`` when it exists; else defaults)."""
+    if path is None:
+        default = Path(DEFAULT_CONFIG_NAME)
+        if not default.is_file():
+            return Config()
+        path = default
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read config {path}: {exc}") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}:{where} invalid YAML") from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: config must be a mapping")
+    try:
+        config = Config.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: {where}: {first['msg']}") from None
+    config.check_against(catalogue, str(path))
+    return config

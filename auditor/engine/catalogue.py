@@ -1,0 +1,66 @@
+"""The rule catalogue: every :class:`Rule` found in the modules of ``auditor.rules``.
+
+There is no registry to mutate: the catalogue is a value, built by importing
+the catalogue modules (the top-level ``rules/`` folder, mapped under
+``auditor.rules``) and picking up the ``Rule`` objects they define.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from auditor.engine.model import Principle, Rule
+from auditor.errors import InputError
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    rules: tuple[Rule, ...]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(r.id for r in self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id.upper():
+                return r
+        raise InputError(f"unknown rule id {rule_id!r}")
+
+    def by_principle(self, principle: Principle) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.principle is principle)
+
+    def only(self, ids: Iterable[str]) -> Catalogue:
+        wanted = set(ids)
+        return Catalogue(tuple(r for r in self.rules if r.id in wanted))
+
+
+def rules_in_module(module: object) -> list[Rule]:
+    return [v for v in vars(module).values() if isinstance(v, Rule)]
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """Import every catalogue module once and return the rules, sorted by id."""
+    import auditor.rules as package
+
+    found: dict[str, Rule] = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for r in rules_in_module(module):
+            if r.id in found and found[r.id] is not r:
+                raise RuntimeError(f"duplicate rule id {r.id} in {info.name}")
+            found[r.id] = r
+    return Catalogue(tuple(sorted(found.values(), key=lambda r: r.id)))

@@ -1,0 +1,159 @@
+"""Grades: a severity-weighted score per principle, with caps, and letter grades.
+
+See docs/scoring.md for the formula and a worked example. In short, for
+each principle:
+
+* every rule with evaluated results (PASS or FAIL, waived ones left out)
+  contributes its severity weight times the fraction of its resources that
+  pass; the score is ``100 * sum(weight * pass_fraction) / sum(weight)``;
+* a critical FAIL caps the score at 76 (C), a high FAIL at 89 (B+), a
+  medium FAIL at 96 (A): one serious failure cannot hide behind many passes;
+* no evaluated result at all gives N/A; any UNKNOWN or ERROR marks it incomplete.
+
+Security is the mean of the six security principles, Operations the mean of
+the two operations principles (N/A ones left out); Overall weighs Security
+3:1 against Operations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from auditor.engine.model import Category, Principle, Severity, Status
+from auditor.engine.results import CategoryScore, PrincipleScore, RuleResult
+
+#: (lowest score, grade), best first.
+GRADES: tuple[tuple[float, str], ...] = (
+    (97, "A+"),
+    (93, "A"),
+    (90, "A-"),
+    (87, "B+"),
+    (83, "B"),
+    (80, "B-"),
+    (77, "C+"),
+    (73, "C"),
+    (70, "C-"),
+    (60, "D"),
+    (0, "F"),
+)
+GRADE_ORDER: tuple[str, ...] = tuple(g for _, g in GRADES)
+NOT_APPLICABLE = "N/A"
+
+#: The highest score a principle can have while it has a FAIL of this severity.
+CAPS: dict[Severity, float] = {Severity.CRITICAL: 76, Severity.HIGH: 89, Severity.MEDIUM: 96}
+
+SECURITY_WEIGHT = 3
+OPERATIONS_WEIGHT = 1
+
+
+def grade_for(score: float | None) -> str:
+    if score is None:
+        return NOT_APPLICABLE
+    for floor, grade in GRADES:
+        if score >= floor:
+            return grade
+    return GRADES[-1][1]
+
+
+def grade_rank(grade: str) -> int:
+    """0 for A+ ... 10 for F; N/A ranks above A+ (-1): nothing to lose."""
+    return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else -1
+
+
+def score_principle(principle: Principle, results: Iterable[RuleResult]) -> PrincipleScore:
+    per_rule: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [passed, failed]
+    severity: dict[str, Severity] = {}
+    passed = failed = unknown = errors = waived = 0
+    worst_fail: Severity | None = None
+    for r in results:
+        if r.waiver is not None and r.status is Status.FAIL:
+            waived += 1
+            continue
+        if r.status is Status.PASS:
+            passed += 1
+            per_rule[r.rule_id][0] += 1
+        elif r.status is Status.FAIL:
+            failed += 1
+            per_rule[r.rule_id][1] += 1
+            if worst_fail is None or r.severity.rank < worst_fail.rank:
+                worst_fail = r.severity
+        elif r.status is Status.UNKNOWN:
+            unknown += 1
+        else:
+            errors += 1
+        severity[r.rule_id] = r.severity
+
+    score: float | None = None
+    cap = ""
+    if per_rule:
+        total = sum(severity[rid].weight for rid in per_rule)
+        earned = sum(severity[rid].weight * p / (p + f) for rid, (p, f) in per_rule.items())
+        score = 100.0 * earned / total
+        if worst_fail is not None and worst_fail in CAPS and score > CAPS[worst_fail]:
+            score = CAPS[worst_fail]
+            cap = f"a {worst_fail.value} FAIL caps the score at {grade_for(score)}"
+        score = round(score, 1)
+    return PrincipleScore(
+        principle=principle,
+        title=principle.label,
+        category=principle.category,
+        score=score,
+        grade=grade_for(score),
+        incomplete=bool(unknown or errors),
+        passed=passed,
+        failed=failed,
+        unknown=unknown,
+        errors=errors,
+        waived=waived,
+        cap=cap,
+    )
+
+
+def score_all(results: Iterable[RuleResult]) -> tuple[PrincipleScore, ...]:
+    by_principle: dict[Principle, list[RuleResult]] = {p: [] for p in Principle}
+    for r in results:
+        by_principle[r.principle].append(r)
+    return tuple(score_principle(p, rs) for p, rs in by_principle.items())
+
+
+def _mean(scores: list[PrincipleScore]) -> float | None:
+    values = [s.score for s in scores if s.score is not None]
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def category_scores(
+    principles: Iterable[PrincipleScore],
+) -> tuple[CategoryScore, CategoryScore, CategoryScore]:
+    principles = list(principles)
+    sec = [p for p in principles if p.category is Category.SECURITY]
+    ops = [p for p in principles if p.category is Category.OPERATIONS]
+    sec_score, ops_score = _mean(sec), _mean(ops)
+    if sec_score is not None and ops_score is not None:
+        overall: float | None = round(
+            (SECURITY_WEIGHT * sec_score + OPERATIONS_WEIGHT * ops_score)
+            / (SECURITY_WEIGHT + OPERATIONS_WEIGHT),
+            1,
+        )
+    else:
+        overall = sec_score if sec_score is not None else ops_score
+    return (
+        CategoryScore(
+            name="security",
+            score=sec_score,
+            grade=grade_for(sec_score),
+            incomplete=any(p.incomplete for p in sec),
+        ),
+        CategoryScore(
+            name="operations",
+            score=ops_score,
+            grade=grade_for(ops_score),
+            incomplete=any(p.incomplete for p in ops),
+        ),
+        CategoryScore(
+            name="overall",
+            score=overall,
+            grade=grade_for(overall),
+            incomplete=any(p.incomplete for p in principles),
+        ),
+    )
