@@ -30,7 +30,8 @@ def make_snapshot(
 
     ``gaps`` maps a service to a status (``access_denied``...), or
     ``"service@region"`` to a status to gap one region only.
-    ``sections`` are snapshot sections by service key, e.g. ``ecs=EcsSection(...)``.
+    ``sections`` are snapshot sections by service key, e.g. ``ecs=EcsSection(...)``
+    (``lambda_=LambdaSection(...)`` for Lambda).
     """
     gaps = gaps or {}
     coverage = []
@@ -46,7 +47,8 @@ def make_snapshot(
                     error_code="" if status == "ok" else "TestError",
                 )
             )
-    fields = {SECTION_ATTRS[k]: v for k, v in sections.items()}
+    # keys are service names or snapshot attributes (``lambda_``, since ``lambda`` is a keyword)
+    fields = {SECTION_ATTRS.get(k, k): v for k, v in sections.items()}
     return Snapshot(
         tool_version="test",
         account_id=ACCOUNT_ID,
