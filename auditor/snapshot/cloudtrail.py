@@ -54,13 +54,36 @@ class Trail(Model):
     kms_key_id: str = ""
     s3_bucket: str
     cloudwatch_logs_log_group_arn: str = ""
+    cloudwatch_logs_role_arn: str = ""
     is_logging: bool
     latest_delivery_time: datetime | None = None
     latest_delivery_error: str = ""
+    #: Last successful delivery to CloudWatch Logs (None: never, or not configured).
+    latest_cloudwatch_logs_delivery_time: datetime | None = None
+    latest_cloudwatch_logs_delivery_error: str = ""
     event_selectors: tuple[EventSelector, ...] = ()
     advanced_event_selectors: tuple[JsonDoc, ...] = ()
     bucket: TrailBucket | None = None
 
 
+class ShadowTrail(Model):
+    """A trail visible in ``region`` whose home is another region.
+
+    A multi-region (or organization) trail appears in every region but is
+    collected in full only in its home region (as a :class:`Trail`). When the
+    home region was not scanned, this record still says the region is covered
+    by a trail whose status is unknown, so rules can answer UNKNOWN instead of
+    reporting a missing trail.
+    """
+
+    arn: str
+    name: str
+    region: str
+    home_region: str
+    is_multi_region: bool
+    is_organization_trail: bool
+
+
 class CloudTrailSection(Section):
     trails: tuple[Trail, ...] = ()
+    shadow_trails: tuple[ShadowTrail, ...] = ()
