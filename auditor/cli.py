@@ -22,6 +22,7 @@ from auditor.errors import EXIT_INCOMPLETE, EXIT_OK, AuditorError
 
 if TYPE_CHECKING:
     from auditor.collect.session import SessionClients
+    from auditor.engine.results import ScanResult
     from auditor.snapshot import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -229,3 +230,93 @@ def collect(out: Path, **aws: Any) -> None:
         err=True,
     )
     sys.exit(EXIT_INCOMPLETE if n_gaps else EXIT_OK)
+
+
+def _evaluate(snapshot: Snapshot, config_path: Path | None) -> ScanResult:
+    from auditor.config import load_config
+    from auditor.engine.catalogue import load_catalogue
+    from auditor.engine.evaluate import evaluate
+
+    catalogue = load_catalogue()
+    config = load_config(config_path, catalogue)
+    return evaluate(snapshot, catalogue, config)
+
+
+@main.command()
+@aws_options
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Evaluate a saved snapshot offline (no AWS call at all).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (thresholds, disabled rules, waivers). Default: ./.auditor.yaml if present.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("auditor-report"),
+    show_default=True,
+    help="Where results.json (and the reports) are written.",
+)
+@click.option(
+    "--save-snapshot",
+    is_flag=True,
+    help="Also write the collected snapshot as snapshot.json.gz in the output folder.",
+)
+@_errors_to_exit
+def scan(
+    snapshot_path: Path | None,
+    config_path: Path | None,
+    output_dir: Path,
+    save_snapshot: bool,
+    **aws: Any,
+) -> None:
+    """Collect (or load --snapshot), evaluate every rule, grade, write results."""
+    from auditor.render.json import write_results
+    from auditor.render.terminal import make_console, print_summary
+    from auditor.snapshot.io import load_snapshot
+    from auditor.snapshot.io import save_snapshot as write_snapshot
+
+    if snapshot_path is not None:
+        snapshot = load_snapshot(snapshot_path)
+    else:
+        # Validate the config before spending time on AWS calls.
+        if config_path is not None:
+            from auditor.config import load_config
+            from auditor.engine.catalogue import load_catalogue
+
+            load_config(config_path, load_catalogue())
+        snapshot = run_collection(**aws)
+        if save_snapshot:
+            write_snapshot(snapshot, output_dir / "snapshot.json.gz")
+    result = _evaluate(snapshot, config_path)
+    write_results(result, output_dir / "results.json")
+    n_gaps = _report_gaps(snapshot)
+    print_summary(result, make_console())
+    click.echo(f"auditor: results -> {output_dir / 'results.json'}", err=True)
+    sys.exit(EXIT_INCOMPLETE if n_gaps else EXIT_OK)
+
+
+@main.command(name="rules")
+@click.argument("rule_id", required=False)
+@click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")
+@_errors_to_exit
+def rules_cmd(rule_id: str | None, markdown: bool) -> None:
+    """List the rule catalogue, or show one rule's documentation."""
+    from auditor.engine.catalogue import load_catalogue
+    from auditor.engine.docs import catalogue_markdown, rule_markdown
+
+    catalogue = load_catalogue()
+    if markdown:
+        click.echo(catalogue_markdown(catalogue), nl=False)
+        return
+    if rule_id:
+        click.echo(rule_markdown(catalogue.get(rule_id), heading="#"))
+        return
+    for r in catalogue:
+        click.echo(f"{r.id}  {r.severity.value:8}  {r.principle.label:22}  {r.slug}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -67,7 +67,12 @@ def policy_doc(raw: str | dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def as_datetime(value: Any) -> datetime | None:
-    return value if isinstance(value, datetime) else None
+    """A timestamp from botocore as an aware UTC datetime (botocore may use local time)."""
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def error_code(exc: Exception) -> str:

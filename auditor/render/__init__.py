@@ -1,0 +1,1 @@
+"""Rendering: results -> terminal summary, JSON (and HTML/Markdown reports)."""
