@@ -70,9 +70,8 @@ def as_datetime(value: Any) -> datetime | None:
     """A timestamp from botocore as an aware UTC datetime (botocore may use local time)."""
     if not isinstance(value, datetime):
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    stamp: datetime = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
 
 
 def error_code(exc: Exception) -> str:

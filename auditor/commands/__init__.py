@@ -1,0 +1,1 @@
+"""CLI commands beyond the core ones in :mod:`auditor.cli`, one module per area."""
