@@ -21,6 +21,23 @@ class ServiceSpec:
     clients: tuple[str, ...]
     #: IAM is collected once, not per region.
     is_global: bool = False
+    #: Snapshot section this unit fills ("" = its own name). Several units may
+    #: fill one section, each with its own coverage record, so one failing
+    #: call (say, an API a simulator lacks) gaps only the data that needs it.
+    section: str = ""
+
+    @property
+    def section_key(self) -> str:
+        return self.section or self.name
+
+
+def expand(names: list[str]) -> list[str]:
+    """Unit names for user-given names: a section name selects all its units."""
+    out: list[str] = []
+    for name in names:
+        units = [s.name for s in SERVICES.values() if name in (s.name, s.section_key)]
+        out.extend(u for u in units if u not in out)
+    return out
 
 
 SERVICES: dict[str, ServiceSpec] = {

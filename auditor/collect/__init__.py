@@ -224,7 +224,7 @@ def collect(
         for client_name in task.spec.clients:
             clients(client_name, task.client_region)
 
-    sections: dict[str, list[Section]] = {name: [] for name in names}
+    sections: dict[str, list[Section]] = {SERVICES[name].section_key: [] for name in names}
     coverage: list[Coverage] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="collect") as pool:
         futures: list[tuple[Task, Future[tuple[Section | None, Coverage]]]] = [
@@ -234,7 +234,7 @@ def collect(
             section, cov = future.result()
             coverage.append(cov)
             if section is not None:
-                sections[task.spec.name].append(section)
+                sections[task.spec.section_key].append(section)
             if on_progress is not None:
                 on_progress(cov)
     for name in SERVICES:

@@ -44,15 +44,16 @@ def _split_services(
 ) -> list[str] | None:
     if not value:
         return None
-    from auditor.services import SERVICES
+    from auditor.services import SERVICES, expand
 
     names = [v.strip().lower() for v in value.split(",") if v.strip()]
-    unknown = [n for n in names if n not in SERVICES]
+    known = {s.name for s in SERVICES.values()} | {s.section_key for s in SERVICES.values()}
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise click.BadParameter(
-            f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}"
+            f"unknown service(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    return names
+    return expand(names)
 
 
 def aws_options(fn: F) -> F:
