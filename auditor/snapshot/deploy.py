@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from auditor.snapshot.base import Model, Section
+from auditor.snapshot.base import EnvVar, Model, Section
 
 
 class PipelineAction(Model):
     stage: str
     name: str
-    #: e.g. ``Source/CodeStarSourceConnection``, ``Deploy/ECS``.
+    #: ``Source``, ``Build``, ``Test``, ``Deploy``, ``Approval`` or ``Invoke``.
     category: str
+    #: e.g. ``CodeStarSourceConnection``, ``CodeBuild``, ``ECS``, ``CloudFormation``.
     provider: str
+    #: ``AWS``, ``ThirdParty`` or ``Custom``.
+    owner: str = ""
+    #: Non-secret configuration naming the action's target (``ClusterName``,
+    #: ``ServiceName``, ``ProjectName``, ``FullRepositoryId``, ...). Other keys,
+    #: such as ``OAuthToken``, are never kept.
+    configuration: dict[str, str] = {}
 
 
 class Pipeline(Model):
@@ -22,6 +29,9 @@ class Pipeline(Model):
     version: int
     created: datetime | None = None
     updated: datetime | None = None
+    role_arn: str = ""
+    #: ``V1`` or ``V2`` ("" when AWS does not say).
+    pipeline_type: str = ""
     actions: tuple[PipelineAction, ...] = ()
 
 
@@ -33,6 +43,9 @@ class CodeBuildProject(Model):
     service_role: str = ""
     privileged_mode: bool = False
     environment_image: str = ""
+    #: Build environment variables by name; ``PARAMETER_STORE`` and
+    #: ``SECRETS_MANAGER`` ones are references. Values are never stored.
+    environment_variables: tuple[EnvVar, ...] = ()
 
 
 class CodePipelineSection(Section):
