@@ -58,6 +58,12 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("lambda", "auditor.collect.lambda_:collect_lambda", ("lambda",)),
         ServiceSpec("cloudwatch", "auditor.collect.cloudwatch:collect_cloudwatch", ("cloudwatch",)),
         ServiceSpec("logs", "auditor.collect.logs:collect_logs", ("logs",)),
+        ServiceSpec(
+            "logs-queries",
+            "auditor.collect.logs:collect_query_definitions",
+            ("logs",),
+            section="logs",
+        ),
         ServiceSpec("ecr", "auditor.collect.ecr:collect_ecr", ("ecr",)),
         ServiceSpec(
             "codepipeline", "auditor.collect.deploy:collect_codepipeline", ("codepipeline",)

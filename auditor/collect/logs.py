@@ -77,12 +77,17 @@ def _query_definitions(logs: Any) -> list[dict[str, Any]]:
 
 
 def collect_logs(clients: ClientFactory, region: str) -> LogsSection:
+    """Log groups and metric filters (the ``logs`` unit)."""
     logs = clients("logs", region)
     groups = paginate(logs, "describe_log_groups", "logGroups")
     filters = paginate(logs, "describe_metric_filters", "metricFilters")
-    queries = _query_definitions(logs)
     return LogsSection(
         log_groups=tuple(_log_group(g, region) for g in groups),
         metric_filters=tuple(_metric_filter(f, region) for f in filters),
-        query_definitions=tuple(_query_definition(q, region) for q in queries),
     )
+
+
+def collect_query_definitions(clients: ClientFactory, region: str) -> LogsSection:
+    """Saved Logs Insights queries (the ``logs-queries`` unit, gapped on its own)."""
+    queries = _query_definitions(clients("logs", region))
+    return LogsSection(query_definitions=tuple(_query_definition(q, region) for q in queries))

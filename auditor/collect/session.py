@@ -56,6 +56,42 @@ class CallRecorder:
             return {f"{s}:{o}" for s, o in self.calls}
 
 
+_NOT_IMPLEMENTED_MARKERS = (b"has not been implemented", b"not yet implemented")
+_HTML_PAGE = (b"<!doctype html", b"<html")
+
+
+def refuse_retry_of_unimplemented(response: Any = None, operation: Any = None, **_: Any) -> None:
+    """botocore ``needs-retry`` hook for custom endpoints (``--endpoint-url``).
+
+    AWS-compatible simulators (moto's server, LocalStack) answer HTTP 5xx for
+    operations they lack, as a plain web page rather than an AWS error
+    document. Standard retries would spend a minute on each; such an answer
+    will not change within the retry budget, so raise at once a ClientError
+    with code ``NotImplemented``, which the runner records as a gap. Not
+    installed for real AWS endpoints, whose 5xx answers are retried as usual.
+    """
+    if not response or operation is None:
+        return None
+    http = response[0]
+    if http is None or http.status_code < 500:
+        return None
+    body = (http.content or b"")[:2000].lstrip().lower()
+    if body.startswith(_HTML_PAGE) or any(m in body for m in _NOT_IMPLEMENTED_MARKERS):
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "NotImplemented",
+                    "Message": (
+                        f"the endpoint answered HTTP {http.status_code} without an API error: "
+                        f"it probably does not implement {operation.name}"
+                    ),
+                },
+            },
+            operation.name,
+        )
+    return None
+
+
 def make_boto_session(
     *,
     profile: str | None = None,
@@ -108,6 +144,10 @@ class SessionClients:
         self.recorder = CallRecorder()
         install_read_only_guard(session.events)
         session.events.register("after-call", self.recorder.after_call, unique_id="auditor-stats")
+        if endpoint_url:
+            session.events.register_first(
+                "needs-retry", refuse_retry_of_unimplemented, unique_id="auditor-not-implemented"
+            )
         self._config = Config(
             retries={"mode": "standard", "max_attempts": max_attempts},
             max_pool_connections=max_pool,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.collect import collect
-from auditor.collect.logs import collect_logs
+from auditor.collect.logs import collect_logs, collect_query_definitions
 from auditor.snapshot import CollectionStatus
 from auditor.snapshot.cloudwatch import (
     LogGroup,
@@ -110,7 +110,7 @@ def test_query_definitions_are_paged_by_next_token(aws: Any) -> None:
         aws("logs", REGION), "DescribeQueryDefinitions", lambda p: pages[p.get("nextToken")]
     )
 
-    queries = collect_logs(aws, REGION).query_definitions
+    queries = collect_query_definitions(aws, REGION).query_definitions
 
     assert calls == [{"maxResults": 1000}, {"maxResults": 1000, "nextToken": "page-2"}]
     assert [q.id for q in queries] == ["q-1", "q-2", "q-3"]
@@ -130,7 +130,7 @@ def test_query_paging_stops_on_a_repeated_token(aws: Any) -> None:
         "DescribeQueryDefinitions",
         lambda _: {"queryDefinitions": [], "nextToken": "stuck"},
     )
-    assert collect_logs(aws, REGION).query_definitions == ()
+    assert collect_query_definitions(aws, REGION).query_definitions == ()
     assert len(calls) == 2
 
 
@@ -141,7 +141,7 @@ def test_query_paging_stops_on_a_repeated_token(aws: Any) -> None:
         ("ServiceUnavailableException", CollectionStatus.ERROR),
     ],
 )
-def test_a_failed_query_listing_is_a_gap(
+def test_a_failed_query_listing_gaps_only_the_queries_unit(
     aws: Any, setup: Any, code: str, status: CollectionStatus
 ) -> None:
     setup("logs").create_log_group(logGroupName="/ecs/dispatcher")
@@ -151,13 +151,17 @@ def test_a_failed_query_listing_is_a_gap(
         client_error("DescribeQueryDefinitions", code),
     )
 
-    snap = collect(aws, [REGION], ["logs"])
+    snap = collect(aws, [REGION], ["logs"])  # the section name selects both units
 
-    (cov,) = [c for c in snap.coverage if c.service == "logs"]
+    coverage = {c.service: c for c in snap.coverage if c.service.startswith("logs")}
+    assert coverage["logs"].status is CollectionStatus.OK
+    cov = coverage["logs-queries"]
     assert (cov.region, cov.status, cov.operation, cov.error_code) == (
         REGION,
         status,
         "DescribeQueryDefinitions",
         code,
     )
-    assert snap.logs == LogsSection()
+    # log groups survive the failed query listing
+    assert [g.name for g in snap.logs.log_groups] == ["/ecs/dispatcher"]
+    assert snap.logs.query_definitions == ()

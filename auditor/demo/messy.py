@@ -1,0 +1,497 @@
+"""The "messy startup": an account with planted violations on every principle, plus look-alikes.
+
+``build_messy(client, region)`` creates it with injected, unguarded clients
+(``client(service, region)``). Each planted violation is listed in
+:data:`PLANTED` with the rule intent it must trigger; each look-alike in
+:data:`LOOK_ALIKES` is a resource that resembles a violation but is fine and
+must never be flagged. ``tests/scenarios/messy_expected.json`` holds the exact
+set of findings a scan must produce.
+
+What moto cannot represent here: key and password ages (everything is
+created "now"), root account state, ECS circuit breakers (moto drops them).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+ClientFn = Callable[[str, str], Any]
+
+#: (resource name, what is wrong) for every planted violation.
+PLANTED: tuple[tuple[str, str], ...] = (
+    ("dev-alice", "console password without MFA"),
+    ("ci-bot", "long-lived access key; PassRole + lambda:CreateFunction on *"),
+    ("s3-everything", "customer policy granting s3:* on *"),
+    ("app-admin-task-role", "ECS task role with * on *"),
+    ("partner-access", "trust policy open to any AWS principal"),
+    ("github-deploy-any-branch", "GitHub OIDC trust without sub condition"),
+    (
+        "public-webhook",
+        "Lambda resource policy open to *; function URL auth NONE; plaintext secret env",
+    ),
+    ("legacy-report", "Lambda on python3.8"),
+    ("bastion", "public instance with SSH open to the world, key pair, IMDSv1"),
+    ("wide-open", "security group open to all traffic from 0.0.0.0/0"),
+    ("db-open", "MySQL 3306 open to 0.0.0.0/0"),
+    (
+        "legacy-mysql",
+        "RDS public, unencrypted, no deletion protection, 1-day backups, public subnets",
+    ),
+    ("api-service", "ECS service with public IP, exec enabled without exec logging"),
+    ("api", "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration"),
+    ("startup-cluster", "Container Insights off"),
+    ("prod/stripe-key", "secret without rotation"),
+    ("prod/shared-token", "secret resource policy open to *"),
+    ("startup-trail", "single-region trail, no validation, no KMS, no CloudWatch Logs"),
+    ("startup-trail-logs-bucket", "trail bucket without public access block"),
+    ("/app/debug", "log group without retention"),
+    ("api-repo", "ECR: no scan on push, mutable tags, no lifecycle policy"),
+    ("cpu-alarm-no-action", "alarm without action"),
+    ("vpc", "no flow logs; default security group allows traffic"),
+    ("region", "EBS encryption by default off; no GuardDuty; no Config recorder"),
+    ("account", "no dashboards, no pipeline, no saved queries, no CIS alarms"),
+)
+
+#: Resources that look like violations and are not.
+LOOK_ALIKES: tuple[str, ...] = (
+    "alb-public",  # 80/443 open to the world: a load balancer's job
+    "office-ssh",  # 22 open to one /32 only
+    "app-from-alb",  # 8080 from another security group
+    "prod/db-password",  # rotated secret
+    "worker-task-role",  # scoped task role
+    "worker",  # task definition: digest-pinned image, secret via valueFrom, logs
+    "github-deploy-main",  # OIDC trust with sub and aud conditions
+    "private-fn",  # python3.12, no URL, no policy, env holds only a reference and a log level
+)
+
+_DOC_VERSION = "2012-10-17"
+_FAKE_STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # planted plaintext (never stored)
+_FAKE_DB_PASSWORD = "Sup3r-Secret-Pa55word-!"
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": _DOC_VERSION, "Statement": list(statements)})
+
+
+def _trust_service(service: str) -> str:
+    return _doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    return buf.getvalue()
+
+
+def _iam(iam: Any, account: str) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    # dev-alice: console access, no MFA
+    iam.create_user(UserName="dev-alice")
+    iam.create_login_profile(UserName="dev-alice", Password="Initial-Passw0rd!")
+    # ci-bot: long-lived key; PassRole + CreateFunction on *
+    iam.create_user(UserName="ci-bot")
+    iam.create_access_key(UserName="ci-bot")
+    iam.put_user_policy(
+        UserName="ci-bot",
+        PolicyName="deploy-lambdas",
+        PolicyDocument=_doc(
+            {
+                "Sid": "DeployAnything",
+                "Effect": "Allow",
+                "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:UpdateFunctionCode"],
+                "Resource": "*",
+            }
+        ),
+    )
+    # s3-everything: service-wide wildcard, attached to dev-alice
+    arn = iam.create_policy(
+        PolicyName="s3-everything",
+        PolicyDocument=_doc({"Sid": "AllS3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+    )["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="dev-alice", PolicyArn=arn)
+    # workload role with admin
+    roles["admin"] = iam.create_role(
+        RoleName="app-admin-task-role",
+        AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com"),
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName="app-admin-task-role",
+        PolicyName="everything",
+        PolicyDocument=_doc({"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}),
+    )
+    # look-alike: scoped task role
+    roles["worker"] = iam.create_role(
+        RoleName="worker-task-role",
+        AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com"),
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName="worker-task-role",
+        PolicyName="queue",
+        PolicyDocument=_doc(
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+                "Resource": f"arn:aws:sqs:us-west-2:{account}:jobs",
+            }
+        ),
+    )
+    # trust open to anyone
+    iam.create_role(
+        RoleName="partner-access",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+        ),
+    )
+    # GitHub OIDC: one role without sub (any repo, any branch), one scoped (look-alike)
+    provider = iam.create_open_id_connect_provider(
+        Url="https://token.actions.githubusercontent.com",
+        ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"],
+    )["OpenIDConnectProviderArn"]
+    host = "token.actions.githubusercontent.com"
+    iam.create_role(
+        RoleName="github-deploy-any-branch",
+        AssumeRolePolicyDocument=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com"}},
+            }
+        ),
+    )
+    iam.create_role(
+        RoleName="github-deploy-main",
+        AssumeRolePolicyDocument=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{host}:aud": "sts.amazonaws.com",
+                        f"{host}:sub": "repo:startup/app:ref:refs/heads/main",
+                    }
+                },
+            }
+        ),
+    )
+    roles["lambda"] = iam.create_role(
+        RoleName="lambda-basic", AssumeRolePolicyDocument=_trust_service("lambda.amazonaws.com")
+    )["Role"]["Arn"]
+    roles["execution"] = iam.create_role(
+        RoleName="ecs-execution", AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com")
+    )["Role"]["Arn"]
+    return roles
+
+
+def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
+    """Create the messy account; returns a few ids for tests (vpc, sg ids, subnets)."""
+    account = client("sts", region).get_caller_identity()["Account"]
+    ec2 = client("ec2", region)
+    ids: dict[str, str] = {}
+    roles = _iam(client("iam", region), account)
+
+    # --- network: one VPC, a public and a private subnet, no flow logs
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "startup-vpc"}])
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    public = []
+    for i, az in enumerate(("a", "b")):
+        sub = ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{region}{az}"
+        )["Subnet"]["SubnetId"]
+        ec2.associate_route_table(RouteTableId=public_rt, SubnetId=sub)
+        public.append(sub)
+    private = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.20.10.0/24", AvailabilityZone=f"{region}a"
+    )["Subnet"]["SubnetId"]
+    ids.update(vpc=vpc, public_subnet=public[0], private_subnet=private)
+
+    def sg(name: str, rules: list[dict[str, Any]]) -> str:
+        gid = str(ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"])
+        if rules:
+            ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=rules)
+        ids[name] = gid
+        return gid
+
+    world = [{"CidrIp": "0.0.0.0/0"}]
+    sg("wide-open", [{"IpProtocol": "-1", "IpRanges": world}])
+    sg("db-open", [{"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": world}])
+    ssh_world = sg(
+        "ssh-world", [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": world}]
+    )
+    alb = sg(
+        "alb-public",
+        [
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": world},
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": world},
+        ],
+    )
+    sg(
+        "office-ssh",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "203.0.113.7/32"}],
+            }
+        ],
+    )
+    app_sg = sg(
+        "app-from-alb",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8080,
+                "ToPort": 8080,
+                "UserIdGroupPairs": [{"GroupId": alb}],
+            }
+        ],
+    )
+
+    # --- bastion: public IP, SSH to the world, key pair, IMDSv1 allowed
+    ec2.create_key_pair(KeyName="founder-laptop")
+    ec2.modify_subnet_attribute(SubnetId=public[0], MapPublicIpOnLaunch={"Value": True})
+    ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        KeyName="founder-laptop",
+        SubnetId=public[0],
+        SecurityGroupIds=[ssh_world],
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bastion"}]}
+        ],
+    )
+
+    # --- RDS: public, unencrypted, in public subnets, MySQL open to the world
+    rds = client("rds", region)
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="legacy-public-subnets",
+        DBSubnetGroupDescription="legacy",
+        SubnetIds=public,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="legacy-mysql",
+        DBInstanceClass="db.t3.micro",
+        Engine="mysql",
+        MasterUsername="admin",
+        MasterUserPassword=_FAKE_DB_PASSWORD,
+        AllocatedStorage=20,
+        PubliclyAccessible=True,
+        StorageEncrypted=False,
+        DeletionProtection=False,
+        BackupRetentionPeriod=1,
+        DBSubnetGroupName="legacy-public-subnets",
+        VpcSecurityGroupIds=[ids["db-open"]],
+    )
+
+    # --- secrets
+    sm = client("secretsmanager", region)
+    sm.create_secret(Name="prod/stripe-key", SecretString=_FAKE_STRIPE)
+    shared = sm.create_secret(Name="prod/shared-token", SecretString="shared-token-value-123")[
+        "ARN"
+    ]
+    sm.put_resource_policy(
+        SecretId=shared,
+        ResourcePolicy=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+            }
+        ),
+    )
+    db_secret = sm.create_secret(Name="prod/db-password", SecretString=_FAKE_DB_PASSWORD)["ARN"]
+    sm.rotate_secret(
+        SecretId=db_secret, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False
+    )
+
+    # --- ECR: one careless repository, one careful
+    ecr = client("ecr", region)
+    repo = ecr.create_repository(repositoryName="api-repo")["repository"]["repositoryUri"]
+    worker_repo = ecr.create_repository(
+        repositoryName="worker-repo",
+        imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+    )["repository"]["repositoryUri"]
+    ecr.put_lifecycle_policy(
+        repositoryName="worker-repo",
+        lifecyclePolicyText=json.dumps(
+            {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "selection": {
+                            "tagStatus": "untagged",
+                            "countType": "sinceImagePushed",
+                            "countUnit": "days",
+                            "countNumber": 7,
+                        },
+                        "action": {"type": "expire"},
+                    }
+                ]
+            }
+        ),
+    )
+
+    # --- logs
+    logs = client("logs", region)
+    logs.create_log_group(logGroupName="/app/debug")
+    logs.create_log_group(logGroupName="/ecs/worker")
+    logs.put_retention_policy(logGroupName="/ecs/worker", retentionInDays=30)
+
+    # --- ECS: no insights, no exec logging; a public service with exec; a careful worker
+    ecs = client("ecs", region)
+    ecs.create_cluster(clusterName="startup-cluster")
+    api_td = ecs.register_task_definition(
+        family="api",
+        taskRoleArn=roles["admin"],
+        executionRoleArn=roles["execution"],
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": f"{repo}:latest",
+                "memory": 512,
+                "environment": [
+                    {"name": "DB_PASSWORD", "value": _FAKE_DB_PASSWORD},
+                    {"name": "LOG_LEVEL", "value": "debug"},
+                ],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    worker_td = ecs.register_task_definition(
+        family="worker",
+        taskRoleArn=roles["worker"],
+        executionRoleArn=roles["execution"],
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "worker",
+                "image": f"{worker_repo}@sha256:{'0' * 64}",
+                "memory": 512,
+                "secrets": [{"name": "DB_PASSWORD", "valueFrom": db_secret}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/worker",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "w",
+                    },
+                },
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster="startup-cluster",
+        serviceName="api-service",
+        taskDefinition=api_td,
+        desiredCount=1,
+        launchType="FARGATE",
+        enableExecuteCommand=True,
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": public,
+                "securityGroups": [app_sg],
+                "assignPublicIp": "ENABLED",
+            }
+        },
+    )
+    ecs.create_service(
+        cluster="startup-cluster",
+        serviceName="worker-service",
+        taskDefinition=worker_td,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": [private],
+                "securityGroups": [app_sg],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+    )
+
+    # --- Lambda: a public webhook with a plaintext secret, an old runtime, a careful function
+    lam = client("lambda", region)
+    code = {"ZipFile": _zip()}
+    lam.create_function(
+        FunctionName="public-webhook",
+        Runtime="python3.12",
+        Role=roles["lambda"],
+        Handler="handler.handler",
+        Code=code,
+        Environment={"Variables": {"STRIPE_SECRET_KEY": _FAKE_STRIPE}},
+    )
+    lam.add_permission(
+        FunctionName="public-webhook",
+        StatementId="anyone",
+        Action="lambda:InvokeFunction",
+        Principal="*",
+    )
+    lam.create_function_url_config(FunctionName="public-webhook", AuthType="NONE")
+    lam.create_function(
+        FunctionName="legacy-report",
+        Runtime="python3.8",
+        Role=roles["lambda"],
+        Handler="handler.handler",
+        Code=code,
+    )
+    lam.create_function(
+        FunctionName="private-fn",
+        Runtime="python3.12",
+        Role=roles["lambda"],
+        Handler="handler.handler",
+        Code=code,
+        Environment={"Variables": {"DB_SECRET_ARN": db_secret, "LOG_LEVEL": "info"}},
+    )
+
+    # --- CloudTrail: single-region, no validation, no KMS, no CloudWatch Logs, open bucket
+    s3 = client("s3", region)
+    bucket = "startup-trail-logs-bucket"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    ct = client("cloudtrail", region)
+    ct.create_trail(Name="startup-trail", S3BucketName=bucket, IsMultiRegionTrail=False)
+    ct.start_logging(Name="startup-trail")
+    ct.put_event_selectors(
+        TrailName="startup-trail",
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+    )
+
+    # --- CloudWatch: one alarm that notifies nobody
+    cw = client("cloudwatch", region)
+    cw.put_metric_alarm(
+        AlarmName="cpu-alarm-no-action",
+        Namespace="AWS/ECS",
+        MetricName="CPUUtilization",
+        Dimensions=[{"Name": "ClusterName", "Value": "startup-cluster"}],
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=90,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    return ids
+
+
+#: Values planted in the account that must never appear in a snapshot or report.
+PLANTED_VALUES: tuple[str, ...] = (_FAKE_STRIPE, _FAKE_DB_PASSWORD, "shared-token-value-123")
