@@ -146,3 +146,87 @@ def condition_keys(st: Statement) -> frozenset[str]:
         if isinstance(block, Mapping):
             keys.update(str(k).lower() for k in block)
     return frozenset(keys)
+
+
+#: Condition keys that pin who may use a statement (the caller's account,
+#: organisation or identity, or the calling AWS resource) or where from (a VPC,
+#: a VPC endpoint, an address range). A wildcard principal limited by one of
+#: them with fixed values is not open to anyone.
+CALLER_CONDITION_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:userid",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceip",
+    }
+)
+
+
+def condition_values(st: Statement, key: str) -> tuple[str, ...] | None:
+    """The values ``st`` requires for condition ``key`` under positive operators.
+
+    Positive operators are those that require a match (``StringEquals``,
+    ``StringLike``, ``ArnLike``, ``ForAnyValue:StringLike``, ``...IfExists``);
+    negated ones (``StringNotEquals``, ``ArnNotLike``...) and ``Null`` do not
+    pin a value and are ignored. None when no positive operator names the key.
+    """
+    wanted = key.lower()
+    found: tuple[str, ...] | None = None
+    for operator, block in st.condition.items():
+        op = str(operator).lower()
+        if "not" in op or op.startswith("null") or not isinstance(block, Mapping):
+            continue
+        for k, v in block.items():
+            if str(k).lower() == wanted:
+                found = (*(found or ()), *_as_tuple(v))
+    return found
+
+
+def is_fixed_value(value: str) -> bool:
+    """A condition value that names something: not the world, no policy variable, and no
+    wildcard, except in an ARN after a concrete account and resource prefix
+    (``arn:aws:execute-api:us-west-2:111122223333:api-id/*`` names one API)."""
+    if not value or "${" in value or value in ("0.0.0.0/0", "::/0"):
+        return False
+    if not any(c in value for c in "*?"):
+        return True
+    parts = value.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return False
+    account, resource = parts[4], parts[5]
+    prefix = resource.split("*", 1)[0].split("?", 1)[0]
+    return bool(account) and not any(c in account for c in "*?") and bool(prefix)
+
+
+def restricts_caller(st: Statement) -> bool:
+    """Does a condition pin the caller (see :data:`CALLER_CONDITION_KEYS`) to fixed values?"""
+    for key in CALLER_CONDITION_KEYS:
+        values = condition_values(st, key)
+        if values and all(is_fixed_value(v) for v in values):
+            return True
+    return False
+
+
+def has_wildcard_principal(principal: Any) -> bool:
+    """``*``, ``{"AWS": "*"}``, or an AWS principal with a wildcard (``arn:aws:iam::*:root``)."""
+    return any("*" in value for kind, value in principals(principal) if kind in ("AWS", "*"))
+
+
+def open_statements(doc: Mapping[str, Any] | None) -> list[Statement]:
+    """Allow statements anyone may use: a wildcard principal without a condition
+    that pins the caller (:func:`restricts_caller`). Unlike :func:`public_statements`,
+    an unrelated condition (``aws:SecureTransport``) does not make a statement private."""
+    return [
+        st
+        for st in statements(doc)
+        if st.allows and has_wildcard_principal(st.principal) and not restricts_caller(st)
+    ]

@@ -1,0 +1,471 @@
+"""Zero Trust: no standing or public access paths; every session is authenticated and audited.
+
+The rules look for the doors that stay open between uses: SSH/RDP bastions,
+instance key pairs, unauthenticated function URLs, unaudited ECS Exec,
+long-lived user access keys and the IMDSv1 credential endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.snapshot import Snapshot
+from auditor.snapshot.ec2 import ALL_PROTOCOLS, Instance, SecurityGroup, SgRule
+from auditor.snapshot.ecs import EcsCluster, EcsService, TaskDefinition
+
+#: Remote administration ports: SSH and RDP.
+ADMIN_PORTS = (22, 3389)
+#: Instance states that no longer run and never will again.
+_GONE = frozenset({"terminated", "shutting-down"})
+
+
+def _live_instances(snap: Snapshot) -> Iterator[Instance]:
+    return (i for i in snap.ec2.instances if i.state not in _GONE)
+
+
+# --- bastions and key pairs ----------------------------------------------------------
+
+
+def _ipv6_addressed(snap: Snapshot, instance: Instance) -> bool:
+    return any(
+        eni.ipv6_addresses
+        for eni in snap.ec2.network_interfaces
+        if eni.attached_instance_id == instance.id and eni.region == instance.region
+    )
+
+
+def _admin_rule(r: SgRule) -> bool:
+    return any(r.covers_port(p, "tcp") for p in ADMIN_PORTS)
+
+
+def _describe(r: SgRule) -> str:
+    source = r.cidr or r.ipv6_cidr
+    if r.protocol == ALL_PROTOCOLS:
+        return f"all traffic from {source}"
+    ports = (
+        "all ports"
+        if r.from_port is None or r.to_port is None or r.from_port == -1
+        else str(r.from_port)
+        if r.from_port == r.to_port
+        else f"{r.from_port}-{r.to_port}"
+    )
+    return f"{r.protocol} {ports} from {source}"
+
+
+def _revoke_permission(r: SgRule) -> str:
+    """``--ip-permissions`` JSON that revokes exactly this rule."""
+    perm: dict[str, Any] = {"IpProtocol": r.protocol}
+    if r.protocol != ALL_PROTOCOLS and r.from_port is not None:
+        perm["FromPort"] = r.from_port
+        perm["ToPort"] = r.to_port if r.to_port is not None else r.from_port
+    if r.cidr:
+        perm["IpRanges"] = [{"CidrIp": r.cidr}]
+    else:
+        perm["Ipv6Ranges"] = [{"CidrIpv6": r.ipv6_cidr}]
+    return json.dumps([perm], separators=(",", ":"))
+
+
+def _world_admin_rules(snap: Snapshot, instance: Instance) -> list[tuple[SecurityGroup, SgRule]]:
+    """Ingress rules that open SSH/RDP to the whole internet on an address the instance has."""
+    groups = {
+        sg.id: sg
+        for sg in snap.ec2.security_groups
+        if sg.region == instance.region and sg.id in instance.security_group_ids
+    }
+    v4 = bool(instance.public_ip)
+    v6 = _ipv6_addressed(snap, instance)
+    found = []
+    for group_id in instance.security_group_ids:
+        sg = groups.get(group_id)
+        if sg is None:
+            continue
+        for r in sg.ingress:
+            world = (v4 and r.cidr == "0.0.0.0/0") or (v6 and r.ipv6_cidr == "::/0")
+            if world and _admin_rule(r):
+                found.append((sg, r))
+    return found
+
+
+@rule(
+    id="ZT001",
+    slug="no-internet-bastion-hosts",
+    title="No instance is an internet-facing SSH/RDP bastion",
+    principle=Principle.ZERO_TRUST,
+    severity=Severity.HIGH,
+    needs=("ec2",),
+    effort_minutes=30,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws ec2 revoke-security-group-ingress --group-id {group_id}"
+        " --ip-permissions {permissions} --region {region}"
+    ),
+)
+def no_internet_bastion_hosts(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    No instance that is not terminated has a public address (a public IPv4
+    address, or an IPv6 address on one of its interfaces) together with a
+    security group that admits TCP port 22 (SSH) or 3389 (RDP) from the whole
+    internet on that address family (`0.0.0.0/0` for IPv4, `::/0` for IPv6).
+    Security groups themselves are judged by the Network Isolation rules;
+    this rule names the hosts that are actually exposed.
+
+    ## Why it matters
+    A bastion is a standing door into the network, guarded by keys that are
+    copied around and rarely rotated, and scanned by the whole internet
+    around the clock. It is the opposite of "no persistent access paths".
+
+    ## Remediation
+    Use SSM Session Manager (`aws ssm start-session --target <instance>`,
+    also for port forwarding to a database) or EC2 Instance Connect Endpoint:
+    both need no inbound port and log every session. Then revoke the
+    world-open rule (the command revokes exactly the first offending rule).
+
+    ## References
+    - https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager.html
+    - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/connect-using-eice.html
+    """
+    for instance in _live_instances(snap):
+        found = _world_admin_rules(snap, instance)
+        address = instance.public_ip or ("IPv6" if _ipv6_addressed(snap, instance) else "")
+        if found:
+            sg, first = found[0]
+            opened = "; ".join(f"{g.id} {_describe(r)}" for g, r in found[:3])
+            yield Check.of(
+                instance,
+                ok=False,
+                evidence=f"public address {address} and {opened}",
+                group_id=sg.id,
+                permissions=_revoke_permission(first),
+            )
+        else:
+            yield Check.of(
+                instance,
+                ok=True,
+                evidence="SSH/RDP not open to the internet" if address else "no public address",
+                group_id="",
+                permissions="[]",
+            )
+
+
+@rule(
+    id="ZT002",
+    slug="instances-without-ssh-key-pairs",
+    title="Instances are launched without SSH key pairs",
+    principle=Principle.ZERO_TRUST,
+    severity=Severity.LOW,
+    needs=("ec2",),
+    effort_minutes=60,
+    monthly_cost_usd=0,
+)
+def instances_without_ssh_key_pairs(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    No instance that is not terminated was launched with an EC2 key pair
+    (`KeyName`).
+
+    Severity is low: a key pair alone opens nothing (ZT001 reports the hosts
+    where it meets an open port); it is a standing credential waiting for a
+    path.
+
+    ## Why it matters
+    A key pair is a long-lived shared credential: the private key sits on
+    laptops, is rarely rotated, is not tied to a person, and its sessions
+    leave no identity in CloudTrail. Anyone who has it, and reaches the
+    instance, is in.
+
+    ## Remediation
+    Give the instance profile `AmazonSSMManagedInstanceCore` and connect with
+    SSM Session Manager. The key stays in the instance's `authorized_keys`
+    until it is replaced, so rebuild the instance (or its launch template /
+    Auto Scaling group) without a key pair, then delete the key pair with
+    `aws ec2 delete-key-pair --key-name <name>`. No single command fixes a
+    running instance, so this rule has none.
+
+    ## References
+    - https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager.html
+    """
+    for instance in _live_instances(snap):
+        yield Check.of(
+            instance,
+            ok=not instance.key_name,
+            evidence=f"launched with key pair {instance.key_name}"
+            if instance.key_name
+            else "no key pair",
+        )
+
+
+# --- Lambda and ECS ------------------------------------------------------------------
+
+
+@rule(
+    id="ZT003",
+    slug="lambda-function-urls-authenticated",
+    title="Lambda function URLs require IAM authentication",
+    principle=Principle.ZERO_TRUST,
+    severity=Severity.HIGH,
+    needs=("lambda",),
+    effort_minutes=30,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws lambda update-function-url-config --function-name {name}"
+        " --auth-type AWS_IAM --region {region}"
+    ),
+)
+def lambda_function_urls_authenticated(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    No Lambda function has a function URL with auth type `NONE`. Functions
+    without a URL, or with `AWS_IAM`, pass.
+
+    ## Why it matters
+    A `NONE` function URL is a public HTTPS endpoint: anyone who learns it
+    runs the function with its role's permissions, and pays nothing while you
+    pay per invocation. Any authentication then lives only in the code.
+
+    ## Remediation
+    Switch the URL to `AWS_IAM` (callers sign requests with SigV4, e.g.
+    `awscurl` or an SDK) with the command shown. For a webhook that cannot
+    sign, put API Gateway or CloudFront with a WAF and a shared-secret check
+    in front, or delete the URL (`aws lambda delete-function-url-config`).
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+    """
+    for fn in snap.lambda_.functions:
+        public = fn.url is not None and fn.url.auth_type == "NONE"
+        yield Check.of(
+            fn,
+            ok=not public,
+            evidence=f"function URL with auth type NONE: {fn.url.url}"
+            if public and fn.url is not None
+            else f"function URL with auth type {fn.url.auth_type}"
+            if fn.url is not None
+            else "no function URL",
+        )
+
+
+def _cluster_for(snap: Snapshot, service: EcsService) -> EcsCluster | None:
+    return next((c for c in snap.ecs.clusters if c.arn == service.cluster_arn), None)
+
+
+def _task_definition_for(snap: Snapshot, service: EcsService) -> TaskDefinition | None:
+    return next(
+        (td for td in snap.ecs.task_definitions if td.arn == service.task_definition_arn), None
+    )
+
+
+def exec_audit_gap(cluster: EcsCluster, td: TaskDefinition | None) -> str | None:
+    """Why ECS Exec sessions of a service would not be logged: "" when they are,
+    None when the snapshot cannot tell (the task definition was not collected).
+
+    ``NONE`` logs nothing. ``OVERRIDE`` logs to the cluster's log group or S3
+    bucket (none set: nothing). ``DEFAULT`` (or unset) logs to each
+    container's ``awslogs`` group: every container must have one.
+    """
+    mode = cluster.execute_command_logging or "DEFAULT"
+    if mode == "NONE":
+        return f"cluster {cluster.name} sets execute-command logging to NONE"
+    if mode == "OVERRIDE":
+        if cluster.execute_command_log_group or cluster.execute_command_s3_bucket:
+            return ""
+        return f"cluster {cluster.name} overrides exec logging with no log group or bucket"
+    if td is None:
+        return None
+    unlogged = [c.name for c in td.containers if c.log_driver != "awslogs"]
+    if unlogged or not td.containers:
+        names = ", ".join(unlogged[:3]) or "none"
+        return f"DEFAULT exec logging and containers without awslogs: {names}"
+    return ""
+
+
+@rule(
+    id="ZT004",
+    slug="ecs-exec-audited",
+    title="ECS Exec is enabled only where sessions are logged",
+    principle=Principle.ZERO_TRUST,
+    severity=Severity.MEDIUM,
+    needs=("ecs",),
+    effort_minutes=10,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws ecs update-service --cluster {cluster} --service {name}"
+        " --disable-execute-command --force-new-deployment --region {region}"
+    ),
+)
+def ecs_exec_audited(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every ECS service with `enableExecuteCommand` runs where exec sessions
+    are logged: its cluster's execute-command logging is `OVERRIDE` with a
+    CloudWatch log group or S3 bucket, or `DEFAULT`/unset with every
+    container of the service's task definition using the `awslogs` driver.
+    `NONE` fails. Services without ECS Exec pass. A service whose cluster or
+    task definition is missing from the snapshot gets no verdict.
+
+    ## Why it matters
+    ECS Exec is a shell inside a running production container. CloudTrail
+    records that a session started, but only session logging records what was
+    typed and shown: without it, an interactive session is an unaudited path
+    to the task role's credentials and the data the service reaches.
+
+    ## Remediation
+    If nobody needs a shell, disable it (the command; it redeploys the
+    service). Otherwise keep it and turn on session logging:
+    `aws ecs update-cluster --cluster <cluster> --configuration
+    'executeCommandConfiguration={logging=OVERRIDE,logConfiguration={cloudWatchLogGroupName=/aws/ecs/exec}}'`,
+    and allow `ecs:ExecuteCommand` only to a break-glass role.
+
+    ## References
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html#ecs-exec-logging
+    """
+    for service in snap.ecs.services:
+        if not service.enable_execute_command:
+            yield Check.of(
+                service, ok=True, evidence="ECS Exec disabled", cluster=service.cluster_arn
+            )
+            continue
+        cluster = _cluster_for(snap, service)
+        gap = (
+            None
+            if cluster is None
+            else exec_audit_gap(cluster, _task_definition_for(snap, service))
+        )
+        if gap is None:  # the snapshot lacks the cluster or task definition: no verdict
+            continue
+        yield Check.of(
+            service,
+            ok=not gap,
+            evidence=f"ECS Exec enabled but sessions are not logged: {gap}"
+            if gap
+            else "ECS Exec enabled with session logging",
+            cluster=service.cluster_arn,
+        )
+
+
+# --- IAM users -----------------------------------------------------------------------
+
+
+@rule(
+    id="ZT005",
+    slug="no-long-lived-user-access-keys",
+    title="No IAM user holds an active long-lived access key",
+    principle=Principle.ZERO_TRUST,
+    severity=Severity.MEDIUM,
+    needs=("iam",),
+    effort_minutes=120,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws iam list-access-keys --user-name {name} --query"
+        " \"AccessKeyMetadata[?Status=='Active'].AccessKeyId\" --output text"
+        " | xargs -n1 aws iam update-access-key --user-name {name} --status Inactive"
+        " --access-key-id"
+    ),
+)
+def no_long_lived_user_access_keys(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    No IAM user (root is LP001's) has an active access key in the credential
+    report, whatever its age: one result per user, naming each key's age.
+    Users without active keys pass.
+
+    The scanner cannot know whether a role would serve, so every key is
+    reported; waive the few that truly need one (a third-party tool that
+    cannot assume a role), with a reason and an expiry date.
+
+    ## Why it matters
+    An access key is a bearer credential that works from anywhere until
+    someone deletes it. Workloads on AWS get short-lived role credentials for
+    free (task roles, Lambda roles, instance profiles); CI gets them through
+    OIDC (GitHub Actions); people get them through IAM Identity Center.
+
+    ## Remediation
+    Move the key's consumer to a role (or `aws sso login` for people), then
+    deactivate the user's keys (the command), watch for errors, and delete
+    them and, if nothing else needs it, the user.
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
+    """
+    for row in snap.iam.credential_report:
+        if row.is_root:
+            continue
+        keys = [
+            (n, rotated)
+            for n, active, rotated in (
+                (1, row.access_key_1_active, row.access_key_1_last_rotated),
+                (2, row.access_key_2_active, row.access_key_2_last_rotated),
+            )
+            if active
+        ]
+        ages = [
+            f"key {n} {(snap.collected_at - rotated).days} days old"
+            if rotated is not None
+            else f"key {n} of unknown age"
+            for n, rotated in keys
+        ]
+        yield Check(
+            resource_id=row.arn,
+            ok=not keys,
+            evidence=f"user {row.user} has active access keys: {', '.join(ages)}"
+            if keys
+            else f"user {row.user} has no active access key",
+            name=row.user,
+        )
+
+
+# --- instance metadata ---------------------------------------------------------------
+
+
+@rule(
+    id="ZT006",
+    slug="instances-require-imdsv2",
+    title="Instances require IMDSv2 (session tokens) for the metadata service",
+    principle=Principle.ZERO_TRUST,
+    severity=Severity.HIGH,
+    needs=("ec2",),
+    effort_minutes=15,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws ec2 modify-instance-metadata-options --instance-id {id}"
+        " --http-tokens required --http-endpoint enabled --region {region}"
+    ),
+    frameworks={"fsbp": ["EC2.8"]},
+)
+def instances_require_imdsv2(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every instance that is not terminated has `HttpTokens` `required`, or has
+    the metadata endpoint disabled.
+
+    ## Why it matters
+    IMDSv1 answers any plain GET from the instance, so a server-side request
+    forgery in the application hands out the instance role's credentials
+    (the 2019 Capital One breach). IMDSv2 needs a PUT-issued session token
+    that such requests cannot obtain.
+
+    ## Remediation
+    Check that the software on the instance uses a recent AWS SDK or CLI
+    (all current ones speak IMDSv2), then require tokens (the command). Set
+    `HttpTokens=required` in launch templates too, or account-wide with
+    `aws ec2 modify-instance-metadata-defaults`.
+
+    ## References
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-8
+    - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html
+    """
+    for instance in _live_instances(snap):
+        ok = instance.http_tokens == "required" or instance.http_endpoint == "disabled"
+        yield Check.of(
+            instance,
+            ok=ok,
+            evidence="IMDSv2 required"
+            if instance.http_tokens == "required"
+            else "metadata endpoint disabled"
+            if ok
+            else f"IMDSv1 allowed (HttpTokens {instance.http_tokens or 'unset'})",
+        )
