@@ -232,3 +232,28 @@ def test_same_snapshot_gives_byte_identical_results() -> None:
         evaluate(Snapshot.model_validate_json(snap.model_dump_json()), catalogue)
     )
     assert first == again
+
+
+@rule(
+    id="OB904",
+    slug="per-region-is-fine",
+    title="Per-region test rule",
+    principle=Principle.OBSERVABILITY,
+    severity=Severity.LOW,
+    needs=("ecs",),
+    effort_minutes=1,
+)
+def per_region(snap: Snapshot) -> Iterator[Check]:
+    for region in snap.regions:
+        yield Check.account(ok=False, evidence="nothing here", region=region)
+    yield Check(resource_id="foreign-bucket", ok=None, evidence="bucket in another account")
+
+
+def test_region_level_fail_survives_a_gap_elsewhere_and_none_means_unknown() -> None:
+    snap = make_snapshot(regions=TWO_REGIONS, gaps={"ecs@eu-west-1": "access_denied"})
+    got = {(r.status, r.resource_id) for r in evaluate_rule(per_region, snap)}
+    assert got == {
+        (Status.FAIL, "account/us-west-2"),  # its own region was collected: a real FAIL
+        (Status.UNKNOWN, "ecs:eu-west-1"),  # the gapped region
+        (Status.UNKNOWN, "foreign-bucket"),  # the rule could not judge it
+    }

@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from auditor import __version__
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
-from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, Status
+from auditor.engine.model import GLOBAL, Check, Principle, Rule, Status
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
 from auditor.snapshot import Snapshot
@@ -112,12 +112,13 @@ def evaluate_rule(rule: Rule, snap: Snapshot, config: Config | None = None) -> l
         for check in rule.run(snap, overrides):
             if check.region in gapped:
                 continue
-            if not check.ok and gaps and check.resource_id.startswith(ACCOUNT):
-                # An account-wide FAIL while some region is missing might be wrong: say so.
+            if check.ok is None or (check.ok is False and gaps and check.region == GLOBAL):
+                # The rule cannot judge this resource, or an account-wide FAIL
+                # while some region is missing might be wrong: say so.
                 out.append(_result(rule, snap, Status.UNKNOWN, check))
                 continue
             status = Status.PASS if check.ok else Status.FAIL
-            cmd = _fill(rule.remediation_cmd, check, snap) if not check.ok else ""
+            cmd = _fill(rule.remediation_cmd, check, snap) if status is Status.FAIL else ""
             out.append(_result(rule, snap, status, check, cmd))
     except Exception as exc:  # a rule bug must not stop the scan: it is reported
         log.exception("rule %s raised", rule.id)

@@ -101,19 +101,21 @@ GLOBAL = "global"
 class Check:
     """One verdict of a rule on one resource.
 
+    ``ok`` is True (PASS), False (FAIL) or None (UNKNOWN: the resource is
+    there but the data to judge it is not, e.g. a bucket in another account).
     ``fields`` fill the rule's remediation command template beyond the
     standard ``{id}``, ``{name}``, ``{arn}``, ``{region}``, ``{account}``.
     """
 
     resource_id: str
-    ok: bool
+    ok: bool | None
     evidence: str
     region: str = GLOBAL
     name: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, resource: Any, *, ok: bool, evidence: str, **fields: str) -> Check:
+    def of(cls, resource: Any, *, ok: bool | None, evidence: str, **fields: str) -> Check:
         """A check on a snapshot resource (uses its ``arn`` or ``id``, ``name``, ``region``)."""
         rid = (
             getattr(resource, "arn", "")
@@ -131,7 +133,9 @@ class Check:
         )
 
     @classmethod
-    def account(cls, *, ok: bool, evidence: str, region: str = GLOBAL, **fields: str) -> Check:
+    def account(
+        cls, *, ok: bool | None, evidence: str, region: str = GLOBAL, **fields: str
+    ) -> Check:
         """A check on the account as a whole (or on one region of it)."""
         rid = ACCOUNT if region == GLOBAL else f"{ACCOUNT}/{region}"
         return cls(
