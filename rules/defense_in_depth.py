@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from auditor.analysis.network import is_unused_default_vpc
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.ec2 import ALL_PROTOCOLS, SgRule
@@ -264,8 +265,9 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
     ## What it checks
     Every VPC has an active flow log on the VPC itself that records rejected
     traffic (traffic type `ALL` or `REJECT`) and whose delivery is not
-    failing. Default VPCs are included: an unused default VPC is better
-    deleted.
+    failing. Default VPCs nothing runs in (no interface, instance, database,
+    function or service) are skipped, as Prowler does by default: they carry
+    no traffic, and deleting them is better still.
 
     ## Why it matters
     Flow logs are the only record of who talked to what inside the network:
@@ -286,6 +288,8 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
     """
     destination = f"arn:{snap.partition}:s3:::vpc-flow-logs-{snap.account_id}"
     for vpc in snap.ec2.vpcs:
+        if is_unused_default_vpc(snap, vpc.id):
+            continue
         logs = [f for f in snap.ec2.flow_logs if f.resource_id == vpc.id and f.region == vpc.region]
         good = [
             f
@@ -338,7 +342,8 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     ## What it checks
     The `default` security group of every VPC has no inbound and no outbound
     rule. (AWS creates it allowing all traffic between its members and all
-    outbound traffic.)
+    outbound traffic.) The default group of an unused default VPC is skipped,
+    like its flow logs (DD004).
 
     ## Why it matters
     Anything launched without an explicit security group lands in the default
@@ -359,7 +364,7 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
     """
     for sg in snap.ec2.security_groups:
-        if sg.name != "default" or not sg.vpc_id:
+        if sg.name != "default" or not sg.vpc_id or is_unused_default_vpc(snap, sg.vpc_id):
             continue
         rules = len(sg.ingress) + len(sg.egress)
         # Every default group is named "default": name it by its VPC so reports can tell.

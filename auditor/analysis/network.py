@@ -47,3 +47,23 @@ def _public_subnets(snap: Snapshot) -> frozenset[str]:
     return frozenset(
         s.id for s in snap.ec2.subnets if routes_to_internet_gateway(route_table_for(snap, s.id))
     )
+
+
+@per_snapshot
+def vpcs_in_use(snap: Snapshot) -> frozenset[str]:
+    """VPCs where something runs: an interface, instance, database, function or ECS service."""
+    subnet_vpc = {s.id: s.vpc_id for s in snap.ec2.subnets}
+    used = {eni.vpc_id for eni in snap.ec2.network_interfaces}
+    used |= {i.vpc_id for i in snap.ec2.instances}
+    used |= {db.subnet_group.vpc_id for db in snap.rds.instances if db.subnet_group}
+    used |= {fn.vpc_id for fn in snap.lambda_.functions if fn.vpc_id}
+    used |= {subnet_vpc.get(sid, "") for fn in snap.lambda_.functions for sid in fn.subnet_ids}
+    used |= {subnet_vpc.get(sid, "") for svc in snap.ecs.services for sid in svc.subnet_ids}
+    return frozenset(used - {""})
+
+
+def is_unused_default_vpc(snap: Snapshot, vpc_id: str) -> bool:
+    """A default VPC nothing runs in: no traffic to log or filter (skipped, like Prowler does)."""
+    return any(v.id == vpc_id and v.is_default for v in snap.ec2.vpcs) and (
+        vpc_id not in vpcs_in_use(snap)
+    )

@@ -8,7 +8,9 @@ must never be flagged. ``tests/scenarios/messy_expected.json`` holds the exact
 set of findings a scan must produce.
 
 What moto cannot represent here: key and password ages (everything is
-created "now"), root account state, ECS circuit breakers (moto drops them).
+created "now"), root account state (root MFA is off, as moto hard-codes),
+ECS circuit breakers and ``enableExecuteCommand`` (moto drops both), a public
+trail bucket policy (moto does not implement ``GetBucketPolicyStatus``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "Lambda resource policy open to *; function URL auth NONE; plaintext secret env",
     ),
     ("legacy-report", "Lambda on python3.8"),
+    ("lambda-basic", "one role shared by three unrelated functions"),
     ("bastion", "public instance with SSH open to the world, key pair, IMDSv1"),
     ("wide-open", "security group open to all traffic from 0.0.0.0/0"),
     ("db-open", "MySQL 3306 open to 0.0.0.0/0"),
@@ -41,13 +44,12 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "legacy-mysql",
         "RDS public, unencrypted, no deletion protection, 1-day backups, public subnets",
     ),
-    ("api-service", "ECS service with public IP, exec enabled without exec logging"),
+    ("api-service", "ECS service with a public IP"),
     ("api", "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration"),
     ("startup-cluster", "Container Insights off"),
     ("prod/stripe-key", "secret without rotation"),
     ("prod/shared-token", "secret resource policy open to *"),
     ("startup-trail", "single-region trail, no validation, no KMS, no CloudWatch Logs"),
-    ("startup-trail-logs-bucket", "trail bucket without public access block"),
     ("/app/debug", "log group without retention"),
     ("api-repo", "ECR: no scan on push, mutable tags, no lifecycle policy"),
     ("cpu-alarm-no-action", "alarm without action"),
@@ -56,16 +58,19 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("account", "no dashboards, no pipeline, no saved queries, no CIS alarms"),
 )
 
-#: Resources that look like violations and are not.
-LOOK_ALIKES: tuple[str, ...] = (
-    "alb-public",  # 80/443 open to the world: a load balancer's job
-    "office-ssh",  # 22 open to one /32 only
-    "app-from-alb",  # 8080 from another security group
-    "prod/db-password",  # rotated secret
-    "worker-task-role",  # scoped task role
-    "worker",  # task definition: digest-pinned image, secret via valueFrom, logs
-    "github-deploy-main",  # OIDC trust with sub and aud conditions
-    "private-fn",  # python3.12, no URL, no policy, env holds only a reference and a log level
+#: Resources that look like violations and are not: (name, rules that must not flag it).
+LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("alb-public", ("NI003", "NI004", "NI005")),  # 80/443 open to the world: a load balancer
+    ("office-ssh", ("NI003", "NI004", "NI005")),  # 22 open to one /32 only
+    ("app-from-alb", ("NI003", "NI004", "NI005")),  # 8080 from another security group
+    ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
+    ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
+    ("worker", ("DA003", "SM005", "AL007")),  # digest-pinned, secret via valueFrom, logs
+    ("worker-service", ("NI006",)),  # private, no public IP
+    ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
+    ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
+    ("/ecs/worker", ("AL008",)),  # 30-day retention
+    ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
 )
 
 _DOC_VERSION = "2012-10-17"

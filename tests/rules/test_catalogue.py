@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def test_framework_ids_are_well_formed(rule) -> None:  # type: ignore[no-untyped
             )
 
 
+@functools.cache
 def _test_functions() -> dict[str, str]:
     """name -> source of every test function in the rule test modules."""
     out: dict[str, str] = {}

@@ -262,7 +262,7 @@ def test_dd004_flags_vpcs_without_usable_flow_logs() -> None:
             vpcs=(
                 vpc("pass-all"),
                 vpc("pass-reject"),
-                vpc("fail-none", default=True),
+                vpc("fail-none"),
                 vpc("fail-accept-only"),
                 vpc("fail-delivery"),
                 vpc("fail-subnet-only"),
@@ -287,7 +287,7 @@ def test_dd004_flags_vpcs_without_usable_flow_logs() -> None:
         "fail-other-region-log",
     }
     assert passing(vpc_flow_logs_enabled, snap) == {"pass-all", "pass-reject"}
-    assert evidence(vpc_flow_logs_enabled, snap, "fail-none") == "no flow log (default VPC)"
+    assert evidence(vpc_flow_logs_enabled, snap, "fail-none") == "no flow log"
     assert evidence(vpc_flow_logs_enabled, snap, "fail-accept-only") == (
         "flow log fl-fail-accept-only records ACCEPT traffic only"
     )
@@ -453,3 +453,48 @@ def test_dd007_registry_without_rule_details_covers_every_repository() -> None:
     )
     assert passing(ecr_scan_on_push, snap) == {"pass-a", "pass-b"}
     assert failing(ecr_scan_on_push, snap) == set()
+
+
+def test_dd004_dd005_skip_unused_default_vpcs_only() -> None:
+    from auditor.rules.defense_in_depth import default_security_group_closed, vpc_flow_logs_enabled
+
+    from auditor.snapshot.ec2 import Ec2Section, Instance, SecurityGroup, SgRule, Vpc
+
+    def vpc(vid: str, default: bool) -> Vpc:
+        return Vpc(id=vid, region="us-west-2", cidr="172.31.0.0/16", is_default=default)
+
+    def default_sg(gid: str, vid: str) -> SecurityGroup:
+        out = SgRule(protocol="-1", from_port=None, to_port=None, cidr="0.0.0.0/0")
+        return SecurityGroup(
+            id=gid,
+            region="us-west-2",
+            name="default",
+            description="default",
+            vpc_id=vid,
+            ingress=(),
+            egress=(out,),
+        )
+
+    used = Instance(
+        id="i-1",
+        region="us-west-2",
+        state="running",
+        instance_type="t3.micro",
+        image_id="ami-1",
+        vpc_id="vpc-fail-used-default",
+        subnet_id="subnet-1",
+        private_ip="10.0.0.1",
+    )
+    snap = make_snapshot(
+        ec2=Ec2Section(
+            vpcs=(vpc("vpc-unused-default", True), vpc("vpc-fail-used-default", True)),
+            security_groups=(
+                default_sg("sg-unused", "vpc-unused-default"),
+                default_sg("sg-used", "vpc-fail-used-default"),
+            ),
+            instances=(used,),
+        )
+    )
+    assert failing(vpc_flow_logs_enabled, snap) == {"vpc-fail-used-default"}
+    assert failing(default_security_group_closed, snap) == {"default (vpc-fail-used-default)"}
+    assert passing(vpc_flow_logs_enabled, snap) == set()
