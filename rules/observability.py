@@ -238,7 +238,7 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     title="Logs Insights queries are saved for the common questions",
     principle=OB,
     severity=Severity.LOW,
-    needs=("logs",),
+    needs=("logs", "logs-queries"),
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(

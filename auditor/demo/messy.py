@@ -38,6 +38,7 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("legacy-report", "Lambda on python3.8"),
     ("lambda-basic", "one role shared by three unrelated functions"),
     ("bastion", "public instance with SSH open to the world, key pair, IMDSv1"),
+    ("ssh-world", "security group with SSH open to the world"),
     ("wide-open", "security group open to all traffic from 0.0.0.0/0"),
     ("db-open", "MySQL 3306 open to 0.0.0.0/0"),
     (
@@ -267,7 +268,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
     # --- bastion: public IP, SSH to the world, key pair, IMDSv1 allowed
     ec2.create_key_pair(KeyName="founder-laptop")
     ec2.modify_subnet_attribute(SubnetId=public[0], MapPublicIpOnLaunch={"Value": True})
-    ec2.run_instances(
+    ids["bastion"] = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,
         MaxCount=1,
@@ -278,7 +279,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         TagSpecifications=[
             {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bastion"}]}
         ],
-    )
+    )["Instances"][0]["InstanceId"]
 
     # --- RDS: public, unencrypted, in public subnets, MySQL open to the world
     rds = client("rds", region)
