@@ -221,6 +221,10 @@ def _role(iam: Any, name: str, trust: str, policy: str, description: str) -> str
     return str(arn)
 
 
+def _repository_arns(account_id: str, region: str) -> list[str]:
+    return [f"arn:aws:ecr:{region}:{account_id}:repository/{n}" for n in SERVICE_NAMES]
+
+
 def _name_tag(name: str) -> list[dict[str, Any]]:
     return [{"Key": "Name", "Value": name}, *_TAGS]
 
@@ -476,7 +480,6 @@ class _Roles:
 def _workload_roles(
     iam: Any, account_id: str, region: str, db_secret_arn: str, broker_secret_arn: str
 ) -> _Roles:
-    repo_arns = [f"arn:aws:ecr:{region}:{account_id}:repository/{n}" for n in SERVICE_NAMES]
     ecs_log_arns = [
         f"arn:aws:logs:{region}:{account_id}:log-group:/ecs/{n}:*" for n in SERVICE_NAMES
     ]
@@ -492,7 +495,7 @@ def _workload_roles(
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:BatchGetImage",
                 ],
-                repo_arns,
+                _repository_arns(account_id, region),
             ),
             _allow(["logs:CreateLogStream", "logs:PutLogEvents"], ecs_log_arns),
             _allow(["secretsmanager:GetSecretValue"], [db_secret_arn, broker_secret_arn]),
@@ -562,7 +565,6 @@ def _github_deploy(iam: Any, account_id: str, region: str) -> str:
             },
         }
     )
-    repo_arns = [f"arn:aws:ecr:{region}:{account_id}:repository/{n}" for n in SERVICE_NAMES]
     service_arns = [
         f"arn:aws:ecs:{region}:{account_id}:service/{CLUSTER}/{n}-service" for n in SERVICE_NAMES
     ]
@@ -581,7 +583,7 @@ def _github_deploy(iam: Any, account_id: str, region: str) -> str:
                     "ecr:PutImage",
                     "ecr:BatchGetImage",
                 ],
-                repo_arns,
+                _repository_arns(account_id, region),
             ),
             _allow(["ecs:UpdateService", "ecs:DescribeServices"], service_arns),
         ),
@@ -603,8 +605,8 @@ def _ecs(
     db_host: str,
     private: tuple[str, ...],
     tasks_sg: str,
-) -> tuple[str, ...]:
-    """The cluster, one task definition and one service per name; returns task families."""
+) -> None:
+    """The cluster, one task definition (family ``<name>``) and one service per name."""
     ecs.create_cluster(
         clusterName=CLUSTER,
         settings=[{"name": "containerInsights", "value": "disabled"}],
@@ -675,7 +677,6 @@ def _ecs(
             enableExecuteCommand=False,
             tags=[{"key": "Project", "value": PROJECT}],
         )
-    return SERVICE_NAMES
 
 
 def _function(
@@ -863,7 +864,7 @@ def build_reference(client: ClientFn, region: str = "us-west-2") -> ReferenceInf
     log_groups = _log_groups(client("logs", region))
     uris = _repositories(client("ecr", region))
     roles = _workload_roles(iam, account_id, region, db_secret_arn, broker_secret_arn)
-    families = _ecs(
+    _ecs(
         client("ecs", region),
         region,
         roles,
@@ -912,7 +913,7 @@ def build_reference(client: ClientFn, region: str = "us-west-2") -> ReferenceInf
         db_subnet_group=DB_SUBNET_GROUP,
         cluster_name=CLUSTER,
         service_names=tuple(f"{n}-service" for n in SERVICE_NAMES),
-        task_families=families,
+        task_families=SERVICE_NAMES,
         execution_role_name=EXECUTION_ROLE,
         task_role_names=tuple(f"{n}-task-role" for n in SERVICE_NAMES),
         function_name=FUNCTION,
