@@ -10,7 +10,9 @@
         account: "123456789012"   # optional, glob
         reason: "bastion replaced in Q1"
         expires: 2027-03-31
-    gate: {...}          # read by ``auditor gate``
+    gate:                # read by ``auditor gate``; see auditor/gate/policy.py, docs/gate.md
+      fail_on_new: medium
+      min_grade: {overall: B-}
 
 Any mistake is an :class:`InputError` with one line: exit code 2.
 """
@@ -18,13 +20,13 @@ Any mistake is an :class:`InputError` with one line: exit code 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field, ValidationError
 
 from auditor.engine.catalogue import Catalogue
 from auditor.engine.results import Waiver
 from auditor.errors import InputError
+from auditor.gate.policy import GatePolicy
 from auditor.snapshot.base import Model
 
 DEFAULT_CONFIG_NAME = ".auditor.yaml"
@@ -34,7 +36,7 @@ class Config(Model):
     thresholds: dict[str, dict[str, int | float | str]] = {}
     disable: tuple[str, ...] = ()
     waivers: tuple[Waiver, ...] = ()
-    gate: dict[str, Any] = Field(default_factory=dict)
+    gate: GatePolicy = Field(default_factory=GatePolicy)
 
     def check_against(self, catalogue: Catalogue, source: str) -> None:
         """Reject unknown rule ids and unknown threshold names."""
