@@ -32,10 +32,15 @@ class ServiceSpec:
 
 
 def expand(names: list[str]) -> list[str]:
-    """Unit names for user-given names: a section name selects all its units."""
+    """Unit names for user-given names: a unit's name selects that unit; a section
+    name that is no unit's name selects all the units filling that section."""
     out: list[str] = []
     for name in names:
-        units = [s.name for s in SERVICES.values() if name in (s.name, s.section_key)]
+        units = (
+            [name]
+            if name in SERVICES
+            else [s.name for s in SERVICES.values() if s.section_key == name]
+        )
         out.extend(u for u in units if u not in out)
     return out
 

@@ -29,6 +29,7 @@ from auditor.collect.session import ClientFactory, SessionClients
 from auditor.errors import CollectionError
 from auditor.services import GLOBAL_REGION, SERVICES, ServiceSpec, expand
 from auditor.snapshot import SECTION_ATTRS, CallStats, CollectionStatus, Coverage, Section, Snapshot
+from auditor.snapshot.base import NOT_REQUESTED
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def collect(
                     service=name,
                     region=GLOBAL_REGION if SERVICES[name].is_global else "*",
                     status=CollectionStatus.SKIPPED,
-                    message="not requested",
+                    message=NOT_REQUESTED,
                 )
             )
 

@@ -165,13 +165,8 @@ def run_collection(
 
 
 def report_gaps(snapshot: Snapshot) -> int:
-    from auditor.snapshot import CollectionStatus
 
-    gaps = [
-        g
-        for g in snapshot.gaps
-        if not (g.status is CollectionStatus.SKIPPED and g.message == "not requested")
-    ]
+    gaps = [g for g in snapshot.gaps if g.requested]
     for gap in gaps:
         detail = " ".join(x for x in (gap.operation, gap.error_code) if x)
         click.echo(

@@ -47,6 +47,10 @@ class CollectionStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+#: Coverage message of units the user did not ask for.
+NOT_REQUESTED = "not requested"
+
+
 class Coverage(Model):
     """The collection status of one (service, region); anything but OK is a gap."""
 
@@ -60,6 +64,11 @@ class Coverage(Model):
     @property
     def is_gap(self) -> bool:
         return self.status is not CollectionStatus.OK
+
+    @property
+    def requested(self) -> bool:
+        """False for units the user left out (``--services``): a gap, but not a failure."""
+        return not (self.status is CollectionStatus.SKIPPED and self.message == NOT_REQUESTED)
 
 
 class OperationStats(Model):

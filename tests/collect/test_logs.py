@@ -151,7 +151,7 @@ def test_a_failed_query_listing_gaps_only_the_queries_unit(
         client_error("DescribeQueryDefinitions", code),
     )
 
-    snap = collect(aws, [REGION], ["logs"])  # the section name selects both units
+    snap = collect(aws, [REGION], ["logs", "logs-queries"])
 
     coverage = {c.service: c for c in snap.coverage if c.service.startswith("logs")}
     assert coverage["logs"].status is CollectionStatus.OK
