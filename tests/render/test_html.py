@@ -1,0 +1,128 @@
+"""report.html: self-contained, escaped, bounded; parsed with html.parser."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import time
+from collections import Counter
+
+import pytest
+from jinja2 import StrictUndefined
+
+from auditor.render.html import content_security_policy, environment, render_html
+from auditor.render.view import MAX_OTHER_ROWS, MAX_ROWS, MAX_WAIVED, build_view
+from tests.render.hostile import crafted_result, hostile_result, payloads
+from tests.render.htmlscan import Scan, scan_html
+from tests.render.synthetic import synthetic_result
+
+#: Every element and attribute the template itself writes: anything else was injected.
+_TAGS = """a article body button code dd details div dl dt figure footer h1 h2 h3 h4 head
+header html input li line link main meta nav option p pre rect script section select span strong
+style summary svg table tbody td text th thead title tr ul"""
+_ATTRS = """aria-label charset class content data-principle data-severity data-status height href
+http-equiv id lang name open placeholder rel role rx text-anchor type value viewbox width x x1 x2
+xmlns y y1 y2"""
+TEMPLATE_TAGS = frozenset(_TAGS.split())
+TEMPLATE_ATTRS = frozenset(_ATTRS.split())
+
+
+def _sha(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _assert_only_template_markup(scan: Scan) -> None:
+    assert set(scan.tags) <= TEMPLATE_TAGS, set(scan.tags) - TEMPLATE_TAGS
+    assert {name for _, name, _ in scan.attrs} <= TEMPLATE_ATTRS
+    counts = Counter(scan.tags)
+    assert (counts["script"], counts["style"], counts["link"], counts["svg"]) == (1, 1, 1, 2)
+    for tag, name, value in scan.attrs:
+        assert not name.startswith("on")
+        if name == "href":
+            assert value.startswith("#") or (tag, value) == ("link", "data:,"), value
+        assert "javascript:" not in value.lower()
+
+
+@pytest.fixture(scope="module")
+def reference_html() -> str:
+    return render_html(build_view(synthetic_result(2_000)))
+
+
+def test_page_is_self_contained(reference_html: str) -> None:
+    scan = scan_html(reference_html)
+    _assert_only_template_markup(scan)
+    # nothing that fetches: no src at all, links only to anchors, one inline script and style
+    assert not [a for a in scan.attrs if a[1] == "src"]
+    assert not re.search(r"url\(|@import|https?://(?!www\.w3\.org/2000/svg)", scan.styles[0])
+    assert "http" not in scan.scripts[0] and "fetch(" not in scan.scripts[0]
+    xmlns = {v for _, n, v in scan.attrs if n == "xmlns"}
+    assert xmlns == {"http://www.w3.org/2000/svg"}  # a namespace name, never fetched
+
+
+def test_content_security_policy_allows_exactly_the_inline_style_and_script(
+    reference_html: str,
+) -> None:
+    scan = scan_html(reference_html)
+    (csp,) = [v for _, n, v in scan.attrs if n == "content" and "default-src" in v]
+    assert csp == content_security_policy(scan.styles[0], scan.scripts[0])
+    assert f"script-src 'sha256-{_sha(scan.scripts[0])}'" in csp
+    assert f"style-src 'sha256-{_sha(scan.styles[0])}'" in csp
+    assert "default-src 'none'" in csp
+
+
+def test_review_sections_are_all_there(reference_html: str) -> None:
+    text = scan_html(reference_html).all_text
+    for heading in (
+        "Grades by principle",
+        "Strengths and weaknesses",
+        "Recommendations by priority",
+        "Do now",
+        "Findings by principle",
+        "Accepted risks",
+        "Expired waivers",
+        "Coverage",
+    ):
+        assert heading in text
+    assert "logs:DescribeLogGroups" in text  # the access-denied gap names its permission
+    assert "bastion retired in Q3" in text  # the expired waiver
+
+
+def test_environment_is_autoescaping_and_strict() -> None:
+    env = environment()
+    assert env.autoescape is True
+    assert env.undefined is StrictUndefined
+
+
+@pytest.mark.parametrize("make", [hostile_result, crafted_result])
+def test_hostile_strings_stay_text(make: object) -> None:
+    assert callable(make)
+    html = render_html(build_view(make()))
+    scan = scan_html(html)
+    _assert_only_template_markup(scan)
+    text = scan.all_text
+    for payload in payloads()[:9]:
+        # every payload shows as the very text AWS returned (one line, clipped)
+        assert payload.replace("\n", " ")[:60] in text, payload
+    assert "{{ 7*7 }}{% if true %}JINJA{% endif %}" in text  # not evaluated
+    assert "\x1b" not in html and "\u202e" not in html
+    assert "\\x1b[31mred" in text and "invoice\\u202egnp.exe" in text
+    assert "L" * 7000 not in html  # very long strings are clipped
+    # a payload closing the style or script element did not: their content is ours
+    assert "beacon" not in "".join(scan.scripts + scan.styles)
+
+
+def test_100k_results_render_in_seconds_and_stay_small() -> None:
+    result = synthetic_result(100_000)
+    started = time.perf_counter()
+    html = render_html(build_view(result))
+    elapsed = time.perf_counter() - started
+    scan = scan_html(html)
+    size_mb = len(html.encode()) / 1e6
+    assert elapsed < 15, f"{elapsed:.1f}s"  # ~2 s on a laptop; generous for CI
+    assert size_mb < 5, f"{size_mb:.1f} MB"
+    # summarised per rule, never one giant table: rows per rule are bounded
+    rows = Counter(scan.tags)["tr"]
+    per_rule = MAX_ROWS + 3 * MAX_OTHER_ROWS + 4  # + a header row per table
+    assert rows <= len(result.rules) * per_rule + MAX_WAIVED + 50, rows
+    assert "more failing not listed here (all" in scan.all_text
