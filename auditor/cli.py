@@ -17,6 +17,7 @@ import click
 
 from auditor import __version__
 from auditor.commands.common import aws_options, errors_to_exit, report_gaps, run_collection
+from auditor.commands.report import formats_option
 from auditor.errors import EXIT_INCOMPLETE, EXIT_OK
 
 if TYPE_CHECKING:
@@ -97,8 +98,9 @@ def _evaluate(snapshot: Snapshot, config_path: Path | None) -> ScanResult:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("auditor-report"),
     show_default=True,
-    help="Where results.json (and the reports) are written.",
+    help="Where results.json and the reports (report.html, report.md) are written.",
 )
+@formats_option
 @click.option(
     "--save-snapshot",
     is_flag=True,
@@ -109,12 +111,15 @@ def scan(
     snapshot_path: Path | None,
     config_path: Path | None,
     output_dir: Path,
+    formats: tuple[str, ...],
     save_snapshot: bool,
     **aws: Any,
 ) -> None:
-    """Collect (or load --snapshot), evaluate every rule, grade, write results."""
+    """Collect (or load --snapshot), evaluate every rule, grade, write results and the review."""
     from auditor.render.json import write_results
-    from auditor.render.terminal import make_console, print_summary
+    from auditor.render.reports import write_reports
+    from auditor.render.terminal import make_console, print_view
+    from auditor.render.view import build_view
     from auditor.snapshot.io import load_snapshot
     from auditor.snapshot.io import save_snapshot as write_snapshot
 
@@ -132,9 +137,13 @@ def scan(
             write_snapshot(snapshot, output_dir / "snapshot.json.gz")
     result = _evaluate(snapshot, config_path)
     write_results(result, output_dir / "results.json")
+    view = build_view(result)
+    reports = write_reports(result, output_dir, formats, view=view)
     n_gaps = report_gaps(snapshot)
-    print_summary(result, make_console())
+    print_view(view, make_console())
     click.echo(f"auditor: results -> {output_dir / 'results.json'}", err=True)
+    for path in reports:
+        click.echo(f"auditor: {path.name} -> {path}", err=True)
     sys.exit(EXIT_INCOMPLETE if n_gaps else EXIT_OK)
 
 
