@@ -33,7 +33,8 @@ class LambdaFunction(Model):
     last_modified: str = ""
     #: None when the function has no resource policy.
     policy: JsonDoc | None = None
-    #: None when the function has no URL.
+    #: None when the function has no URL, or when its resource policy grants no
+    #: ``lambda:InvokeFunctionUrl`` (then a URL cannot be invoked and is not looked up).
     url: FunctionUrl | None = None
 
 

@@ -123,11 +123,29 @@ def test_collects_functions_vpc_env_policy_and_url(aws: Any, setup: Any) -> None
     assert statement["Action"] == "lambda:InvokeFunctionUrl"
 
 
-def test_never_calls_get_function(aws: Any, setup: Any) -> None:
-    _function_named(setup, _role(setup), "quiet")
-    collect_lambda(aws, REGION)
+def test_never_calls_get_function_and_looks_up_urls_only_when_invocable(
+    aws: Any, setup: Any
+) -> None:
+    role = _role(setup)
+    _function_named(setup, role, "quiet")
+    # a URL nobody may invoke (no lambda:InvokeFunctionUrl grant): not looked up
+    _function_named(setup, role, "dormant-url")
+    setup("lambda").create_function_url_config(FunctionName="dormant-url", AuthType="NONE")
+    section = collect_lambda(aws, REGION)
     ops = {key for key in aws.recorder.seen() if key.startswith("lambda:")}
-    assert ops == {"lambda:ListFunctions", "lambda:GetPolicy", "lambda:GetFunctionUrlConfig"}
+    assert ops == {"lambda:ListFunctions", "lambda:GetPolicy"}
+    assert all(f.url is None for f in section.functions)
+
+    setup("lambda").add_permission(
+        FunctionName="dormant-url",
+        StatementId="everyone",
+        Action="lambda:*",
+        Principal="*",
+    )
+    by_name = {f.name: f for f in collect_lambda(aws, REGION).functions}
+    assert "lambda:GetFunctionUrlConfig" in aws.recorder.seen()
+    assert by_name["dormant-url"].url is not None
+    assert by_name["quiet"].url is None
 
 
 def test_empty_region(aws: Any) -> None:
