@@ -115,9 +115,17 @@ def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
             services.extend(_service(s, region) for s in described.get("services", []))
 
     # The revisions services run, plus the latest ACTIVE revision of every family.
-    families = paginate(ecs, "list_task_definition_families", "families", status="ACTIVE")
+    # One paginated list gives every ACTIVE revision's ARN (family:revision), so
+    # the latest revision of each family is known without describing it, and a
+    # revision a service uses is described once, not once by ARN and once by family.
+    latest: dict[str, tuple[int, str]] = {}
+    for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE"):
+        family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+        if revision.isdigit() and int(revision) > latest.get(family, (0, ""))[0]:
+            latest[family] = (int(revision), arn)
     wanted = sorted(
-        {s.task_definition_arn for s in services if s.task_definition_arn} | set(families)
+        {s.task_definition_arn for s in services if s.task_definition_arn}
+        | {arn for _, arn in latest.values()}
     )
 
     def describe(ref: str) -> dict[str, Any]:

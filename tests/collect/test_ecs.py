@@ -109,3 +109,18 @@ def test_circuit_breaker_is_parsed_from_the_api_shape() -> None:
     service = _service(raw, REGION)
     assert service.circuit_breaker_enabled is True
     assert service.circuit_breaker_rollback is False
+
+
+def test_each_task_definition_is_described_once(aws: Any, setup: Any) -> None:
+    ecs = setup("ecs")
+    ecs.create_cluster(clusterName="c")
+    for family in ("a", "b"):
+        _task_def(setup, family)
+        arn = _task_def(setup, family)  # revision 2 is the latest and the one in use
+        ecs.create_service(
+            cluster="c", serviceName=f"{family}-svc", taskDefinition=arn, desiredCount=1
+        )
+    section = collect_ecs(aws, REGION)
+    assert sorted((t.family, t.revision) for t in section.task_definitions) == [("a", 2), ("b", 2)]
+    calls = {op.operation: op.calls for op in aws.recorder.operations() if op.service == "ecs"}
+    assert calls["DescribeTaskDefinition"] == 2
