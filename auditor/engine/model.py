@@ -76,10 +76,11 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for critical ... 3 for low (sort key)."""
-        return list(Severity).index(self)
+        return _RANK[self]
 
 
 _WEIGHT = {Severity.CRITICAL: 10, Severity.HIGH: 5, Severity.MEDIUM: 2, Severity.LOW: 1}
+_RANK = {s: i for i, s in enumerate(Severity)}
 
 
 class Status(StrEnum):
