@@ -41,10 +41,17 @@ def _entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:")
+
+
 def classify_env(name: str, value: str) -> EnvVar:
     """Judge one variable; the returned model never contains ``value``."""
     if _REFERENCE.match(value):
         return EnvVar(name=name, looks_secret=False, is_reference=True)
+    if _ARN.match(value):
+        # An ARN names a resource (a topic, a bucket, a role); generated names in it
+        # look random but are identifiers, not credentials.
+        return EnvVar(name=name, looks_secret=False)
     for label, pattern in _VALUE_SHAPES:
         if pattern.search(value):
             return EnvVar(name=name, looks_secret=True, reason=f"value:{label}")
