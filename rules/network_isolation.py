@@ -1,9 +1,11 @@
 """Network Isolation: databases and workloads are not placed on, or opened to, the internet.
 
-Rules here judge one setting at a time (a database flag, a subnet group, a
-security group rule, a service's public-address setting). Whether a workload
-is *actually* reachable from the internet (public address + route + network
-ACL + security group together) is a separate analysis with its own rule.
+NI001-NI006 judge one setting at a time (a database flag, a subnet group, a
+security group rule, a service's public-address setting). NI007 and NI008
+judge the whole path from the internet to each resource (public address +
+internet-gateway route + network ACL + security group), computed by
+:mod:`auditor.analysis.reachability`: NI007 reports databases and admin ports
+the internet can reach today, NI008 those that one change would expose.
 
 Security group rules are judged on *ingress only* and on *world* sources
 only (``0.0.0.0/0`` or ``::/0``): a rule admitting another security group, a
@@ -17,10 +19,19 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from auditor.analysis.ipspace import format_ports
 from auditor.analysis.network import subnet_is_public
+from auditor.analysis.reachability import (
+    PROTOCOLS,
+    ResourceReach,
+    analyse,
+    path_text,
+    reach_of,
+)
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.ec2 import ALL_PROTOCOLS, SecurityGroup, SgRule
+from auditor.snapshot.ecs import EcsService
 from auditor.snapshot.rds import DbCluster, DbInstance, DbSubnetGroup
 
 #: Remote administration: SSH and RDP (CIS 5.2/5.3 count TCP, UDP and all-traffic rules).
@@ -377,6 +388,30 @@ def sg_no_world_all_ports(snap: Snapshot) -> Iterator[Check]:
     )
 
 
+def _task_exposure(snap: Snapshot, svc: EcsService) -> str:
+    """Where the public tasks sit, and what of them the internet reaches."""
+    reach = reach_of(snap, svc)
+    if reach is None:
+        return ""
+    public = [s for s in svc.subnet_ids if subnet_is_public(snap, s)]
+    if not public:
+        return "; its subnets are private (no internet-gateway route), so no path exists today"
+    where = f" in public subnets {', '.join(public)}"
+    ports = _reachable_text(reach)
+    if ports:
+        return f"{where}: tasks reachable from the internet on {ports}"
+    return f"{where}; no port of the tasks is reachable from the internet today"
+
+
+def _reachable_text(reach: ResourceReach) -> str:
+    parts = [
+        f"{protocol} {format_ports(ports)}"
+        for protocol in PROTOCOLS
+        if (ports := reach.reachable_ports(protocol))
+    ]
+    return ", ".join(parts)
+
+
 def _cluster_name(cluster_arn: str) -> str:
     return cluster_arn.rsplit("/", 1)[-1]
 
@@ -409,7 +444,10 @@ def ecs_service_no_public_ip(snap: Snapshot) -> Iterator[Check]:
     ## What it checks
     No ECS service has `assignPublicIp` `ENABLED` in its awsvpc network
     configuration. Services without awsvpc networking (bridge/host mode on
-    EC2) have no such setting and pass.
+    EC2) have no such setting and pass. The evidence says whether the
+    service's subnets route to an internet gateway and which ports of its
+    tasks the internet reaches today through the whole path (route, network
+    ACL, security groups); a database or admin port among them is NI007's.
 
     ## Why it matters
     A task with a public address in a public subnet is directly on the
@@ -441,7 +479,8 @@ def ecs_service_no_public_ip(snap: Snapshot) -> Iterator[Check]:
             yield Check.of(
                 svc,
                 ok=False,
-                evidence="assignPublicIp is ENABLED for the service's tasks",
+                evidence="assignPublicIp is ENABLED for the service's tasks"
+                + _task_exposure(snap, svc),
                 **fields,
             )
         elif svc.assign_public_ip:
@@ -450,3 +489,236 @@ def ecs_service_no_public_ip(snap: Snapshot) -> Iterator[Check]:
             )
         else:
             yield Check.of(svc, ok=True, evidence="no awsvpc network configuration", **fields)
+
+
+# -------------------------------------------------------- the whole path
+
+#: Remote administration ports and what listens there.
+_ADMIN_NAMES: dict[int, str] = {22: "SSH", 3389: "RDP"}
+
+
+def _sensitive_ports(reach: ResourceReach) -> list[tuple[str, int, str]]:
+    """(protocol, port, what listens) for admin ports, database ports and the resource's own."""
+    out = [(proto, port, name) for port, name in _ADMIN_NAMES.items() for proto in ("tcp", "udp")]
+    out += [("tcp", port, name) for port, name in DATABASE_PORTS.items()]
+    for port in reach.service_ports:
+        if port not in DATABASE_PORTS:
+            out.append(("tcp", port, "database port"))
+    return out
+
+
+def _ports_text(ports: list[tuple[str, int, str]]) -> str:
+    shown = ", ".join(f"{proto} {port} ({name})" for proto, port, name in ports[:_EVIDENCE_RULES])
+    more = len(ports) - _EVIDENCE_RULES
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def _uncollected(snap: Snapshot, services: tuple[str, ...]) -> Iterator[Check]:
+    """One UNKNOWN per region where a service holding resources to judge was not collected."""
+    missing: dict[str, list[str]] = {}
+    for service in services:
+        for c in snap.coverage_of(service):
+            if c.is_gap:
+                missing.setdefault(c.region, []).append(service)
+    for region, names in sorted(missing.items()):
+        yield Check.account(
+            ok=None,
+            evidence=f"{', '.join(names)} not collected in {region}: "
+            "those resources' paths from the internet were not judged",
+            region=region,
+        )
+
+
+def _not_exposed(reach: ResourceReach, sensitive: list[tuple[str, int, str]]) -> str:
+    if not reach.reachable:
+        return "not reachable from the internet: " + "; ".join(reach.blockers)
+    narrow = [s for s in sensitive if s[1] in reach.reachable_ports(s[0])]
+    if narrow:
+        proto, port, _ = narrow[0]
+        sources = sorted(
+            {
+                g.rule.cidr or g.rule.ipv6_cidr
+                for g in reach.grants
+                if g.protocol == proto and port in g.ports
+            }
+            - {""}
+        )
+        return (
+            f"{_ports_text(narrow)} reachable only from {', '.join(sources[:3])}, "
+            "not from the internet at large"
+        )
+    return (
+        "no database or admin port reachable from the internet "
+        f"(reachable: {_reachable_text(reach)})"
+    )
+
+
+@rule(
+    id="NI007",
+    slug="databases-and-admin-ports-not-internet-reachable",
+    title="No database or admin port is reachable from the internet",
+    principle=Principle.NETWORK_ISOLATION,
+    severity=Severity.CRITICAL,
+    needs=("ec2",),
+    effort_minutes=30,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws ec2 revoke-security-group-ingress --group-id {group_id} "
+        "--ip-permissions {permissions} --region {region}"
+    ),
+)
+def databases_and_admin_ports_not_internet_reachable(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    For every resource with a network presence (EC2 instances and their
+    interfaces, RDS DB instances, ECS services with awsvpc networking, Lambda
+    functions in a VPC, other in-use interfaces such as load balancers'),
+    whether the internet at large can reach a database port (3306, 5432,
+    1433, 1521, 27017, 6379, 9200, or the database's own port) or an admin
+    port (22, 3389; TCP or UDP) through the **whole path**:
+
+    1. a public address (public IP, `PubliclyAccessible`, `assignPublicIp`,
+       or an IPv6 address);
+    2. a subnet whose effective route table (its own, else the VPC's main
+       table) routes the source back through an internet gateway;
+    3. a network ACL (the subnet's, else the VPC's default) that admits the
+       port inbound and lets the reply out to the ephemeral range 1024-65535,
+       entries taken in rule-number order, first match deciding;
+    4. a security group rule admitting the port from internet addresses.
+
+    "The internet at large" means an internet-scale source: `0.0.0.0/0`,
+    `::/0`, or anything holding at least a `/8` worth of internet addresses
+    (an IPv6 `/32`). A port open only to an office `/32` passes, and the
+    evidence says so. A database may sit in any subnet of its DB subnet
+    group, so its most exposed subnet counts. Resources whose service was
+    not collected get an UNKNOWN per region.
+
+    The evidence is the path: `internet -> igw -> route table (route) ->
+    network ACL (inbound and outbound entries) -> security group rule ->
+    interface in subnet -> resource`; a resource the internet cannot reach
+    gets the reasons instead (no public address, private subnet, the ACL,
+    no internet source in its security groups).
+
+    ## Why it matters
+    NI001-NI005 each judge one setting, and any one of them can be a false
+    alarm or a false comfort: a world-open security group on a private
+    database is harmless today, a "private" flag says nothing about an EC2
+    database. This rule reports what an attacker actually reaches: a
+    database answering password guesses and engine exploits from anywhere,
+    or an SSH/RDP port scanned within minutes of going live.
+
+    ## Remediation
+    Close the path at the cheapest gate, usually the security group rule
+    named in the evidence (the command revokes exactly that rule; if other
+    rules open the same port the evidence lists the first, so scan again).
+    For an RDS database also turn `PubliclyAccessible` off (`aws rds
+    modify-db-instance --db-instance-identifier <db> --no-publicly-accessible
+    --apply-immediately`) and keep it in private subnets; reach it from the
+    application's security group, or through SSM port forwarding for people.
+    For admin ports, use SSM Session Manager or EC2 Instance Connect Endpoint.
+
+    ## References
+    - https://docs.aws.amazon.com/vpc/latest/userguide/infrastructure-security.html
+    - https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html
+    - https://docs.aws.amazon.com/vpc/latest/reachability/what-is-reachability-analyzer.html
+    """
+    yield from _uncollected(snap, ("rds", "ecs"))
+    for reach in analyse(snap).resources:
+        sensitive = _sensitive_ports(reach)
+        world = {protocol: reach.world_ports(protocol) for protocol in PROTOCOLS}
+        exposed = [s for s in sensitive if s[1] in world[s[0]]]
+        found = reach.path(exposed[0][0], exposed[0][1]) if exposed else None
+        if found is None:
+            yield Check.of(
+                reach.resource,
+                ok=True,
+                evidence=_not_exposed(reach, sensitive),
+                group_id="",
+                permissions="[]",
+            )
+            continue
+        placement, grant = found
+        yield Check.of(
+            reach.resource,
+            ok=False,
+            evidence=f"{_ports_text(exposed)} reachable from the internet: "
+            + path_text(placement, grant, reach.label),
+            group_id=grant.group_id,
+            permissions=ip_permissions([grant.rule]),
+        )
+
+
+@rule(
+    id="NI008",
+    slug="databases-and-admin-ports-not-one-change-from-internet",
+    title="No database or admin port is one change away from the internet",
+    principle=Principle.NETWORK_ISOLATION,
+    severity=Severity.MEDIUM,
+    needs=("ec2",),
+    effort_minutes=30,
+    monthly_cost_usd=0,
+)
+def databases_and_admin_ports_not_one_change_from_internet(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    For the same resources and ports as NI007, whether a database or admin
+    port that the internet cannot reach today *would* be reachable after one
+    single change, because every other gate of the path is already open:
+
+    - **a public address**: an instance, interface, ECS service or database
+      without one, in a public subnet, behind an open network ACL and a
+      security group admitting the port from the world;
+    - **a route**: a resource with a public address and a world-open rule in
+      a private subnet of a VPC that has an internet gateway attached;
+    - **the network ACL**: the ACL is the only thing denying a world-open
+      security group rule on a public resource;
+    - **one security group rule**: a database with `PubliclyAccessible` in a
+      public subnet, whose security group today admits only the application.
+
+    Paths needing two changes or more pass (for example a private database
+    in private subnets whose group admits only the application), as do
+    ports already reachable today (NI007 reports them).
+
+    ## Why it matters
+    Defence in depth means one mistake does not expose a database. When a
+    single gate holds, any routine change (a route table reused for a new
+    subnet, a "temporary" ACL rule, a console click on "publicly
+    accessible") exposes it without anyone meaning to, and the other
+    settings no longer warn anyone because they are already wrong.
+
+    ## Remediation
+    Close a second gate, the one named "already open" in the path: revoke
+    the world-open security group rule and admit the application's security
+    group instead; turn `PubliclyAccessible` off; move the resource into
+    private subnets. The evidence names the single change that would expose
+    the port and the path it would open. No single command fits every case,
+    so this rule has none.
+
+    ## References
+    - https://docs.aws.amazon.com/vpc/latest/userguide/infrastructure-security.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html
+    """
+    yield from _uncollected(snap, ("rds", "ecs"))
+    for reach in analyse(snap).resources:
+        sensitive = _sensitive_ports(reach)
+        hits = []
+        for latent in reach.latent:
+            opened = [s for s in sensitive if s[0] == latent.protocol and s[1] in latent.ports]
+            if opened:
+                hits.append((latent, opened))
+        if not hits:
+            yield Check.of(
+                reach.resource,
+                ok=True,
+                evidence="no database or admin port is one change from the internet",
+            )
+            continue
+        latent, opened = hits[0]
+        others = [c for c in dict.fromkeys(h.change for h, _ in hits) if c != latent.change]
+        evidence = (
+            f"one change from the internet: {latent.change} would expose {_ports_text(opened)}: "
+            + path_text(latent.placement, latent.grant, reach.label)
+        )
+        if others:
+            evidence += f" (or: {'; '.join(others)})"
+        yield Check.of(reach.resource, ok=False, evidence=evidence)

@@ -11,9 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.analysis.ipspace import format_ports
+from auditor.analysis.reachability import ResourceReach, path_text, reach_of
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
-from auditor.snapshot.ec2 import ALL_PROTOCOLS, Instance, SecurityGroup, SgRule
+from auditor.snapshot.ec2 import ALL_PROTOCOLS, Instance, SgRule
 from auditor.snapshot.ecs import EcsCluster, EcsService, TaskDefinition
 
 #: Remote administration ports: SSH and RDP.
@@ -29,32 +31,6 @@ def _live_instances(snap: Snapshot) -> Iterator[Instance]:
 # --- bastions and key pairs ----------------------------------------------------------
 
 
-def _ipv6_addressed(snap: Snapshot, instance: Instance) -> bool:
-    return any(
-        eni.ipv6_addresses
-        for eni in snap.ec2.network_interfaces
-        if eni.attached_instance_id == instance.id and eni.region == instance.region
-    )
-
-
-def _admin_rule(r: SgRule) -> bool:
-    return any(r.covers_port(p, "tcp") for p in ADMIN_PORTS)
-
-
-def _describe(r: SgRule) -> str:
-    source = r.cidr or r.ipv6_cidr
-    if r.protocol == ALL_PROTOCOLS:
-        return f"all traffic from {source}"
-    ports = (
-        "all ports"
-        if r.from_port is None or r.to_port is None or r.from_port == -1
-        else str(r.from_port)
-        if r.from_port == r.to_port
-        else f"{r.from_port}-{r.to_port}"
-    )
-    return f"{r.protocol} {ports} from {source}"
-
-
 def _revoke_permission(r: SgRule) -> str:
     """``--ip-permissions`` JSON that revokes exactly this rule."""
     perm: dict[str, Any] = {"IpProtocol": r.protocol}
@@ -68,25 +44,7 @@ def _revoke_permission(r: SgRule) -> str:
     return json.dumps([perm], separators=(",", ":"))
 
 
-def _world_admin_rules(snap: Snapshot, instance: Instance) -> list[tuple[SecurityGroup, SgRule]]:
-    """Ingress rules that open SSH/RDP to the whole internet on an address the instance has."""
-    groups = {
-        sg.id: sg
-        for sg in snap.ec2.security_groups
-        if sg.region == instance.region and sg.id in instance.security_group_ids
-    }
-    v4 = bool(instance.public_ip)
-    v6 = _ipv6_addressed(snap, instance)
-    found = []
-    for group_id in instance.security_group_ids:
-        sg = groups.get(group_id)
-        if sg is None:
-            continue
-        for r in sg.ingress:
-            world = (v4 and r.cidr == "0.0.0.0/0") or (v6 and r.ipv6_cidr == "::/0")
-            if world and _admin_rule(r):
-                found.append((sg, r))
-    return found
+_ADMIN_NAMES = {22: "SSH", 3389: "RDP"}
 
 
 @rule(
@@ -106,12 +64,18 @@ def _world_admin_rules(snap: Snapshot, instance: Instance) -> list[tuple[Securit
 def no_internet_bastion_hosts(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    No instance that is not terminated has a public address (a public IPv4
-    address, or an IPv6 address on one of its interfaces) together with a
-    security group that admits TCP port 22 (SSH) or 3389 (RDP) from the whole
-    internet on that address family (`0.0.0.0/0` for IPv4, `::/0` for IPv6).
-    Security groups themselves are judged by the Network Isolation rules;
-    this rule names the hosts that are actually exposed.
+    No instance that is not terminated is reachable from the internet at
+    large on TCP port 22 (SSH) or 3389 (RDP) through the whole path: a public
+    address (public IPv4, or IPv6 on one of its interfaces), a subnet routed
+    back through an internet gateway, a network ACL admitting the port (and
+    the replies), and a security group rule admitting it from an
+    internet-scale source such as `0.0.0.0/0` or `::/0` (see NI007 for the
+    exact path semantics, computed by the same analysis). A stopped instance
+    is judged on its configuration: starting it opens the door again.
+
+    An instance whose world-open SSH rule is blocked by its network ACL, or
+    that sits in a private subnet, passes here; the security group is still
+    reported by NI003 and, when one change would open the path, by NI008.
 
     ## Why it matters
     A bastion is a standing door into the network, guarded by keys that are
@@ -122,33 +86,52 @@ def no_internet_bastion_hosts(snap: Snapshot) -> Iterator[Check]:
     Use SSM Session Manager (`aws ssm start-session --target <instance>`,
     also for port forwarding to a database) or EC2 Instance Connect Endpoint:
     both need no inbound port and log every session. Then revoke the
-    world-open rule (the command revokes exactly the first offending rule).
+    world-open rule of the path shown in the evidence (the command revokes
+    exactly that rule; scan again if another rule opens the port too).
 
     ## References
     - https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager.html
     - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/connect-using-eice.html
     """
     for instance in _live_instances(snap):
-        found = _world_admin_rules(snap, instance)
-        address = instance.public_ip or ("IPv6" if _ipv6_addressed(snap, instance) else "")
-        if found:
-            sg, first = found[0]
-            opened = "; ".join(f"{g.id} {_describe(r)}" for g, r in found[:3])
-            yield Check.of(
-                instance,
-                ok=False,
-                evidence=f"public address {address} and {opened}",
-                group_id=sg.id,
-                permissions=_revoke_permission(first),
-            )
-        else:
+        reach = reach_of(snap, instance)
+        if reach is None:
+            continue
+        world = reach.world_ports("tcp")
+        open_ports = [p for p in ADMIN_PORTS if p in world]
+        found = reach.path("tcp", open_ports[0]) if open_ports else None
+        if found is None:
             yield Check.of(
                 instance,
                 ok=True,
-                evidence="SSH/RDP not open to the internet" if address else "no public address",
+                evidence=_bastion_pass_evidence(reach),
                 group_id="",
                 permissions="[]",
             )
+            continue
+        placement, grant = found
+        names = ", ".join(f"tcp {p} ({_ADMIN_NAMES[p]})" for p in open_ports)
+        yield Check.of(
+            instance,
+            ok=False,
+            evidence=f"{names} reachable from the internet: "
+            + path_text(placement, grant, reach.label),
+            group_id=grant.group_id,
+            permissions=_revoke_permission(grant.rule),
+        )
+
+
+def _bastion_pass_evidence(reach: ResourceReach) -> str:
+    if not reach.reachable:
+        return "SSH/RDP not reachable from the internet: " + "; ".join(reach.blockers)
+    narrow = [p for p in ADMIN_PORTS if p in reach.reachable_ports("tcp")]
+    if narrow:
+        return (
+            f"tcp {', '.join(map(str, narrow))} reachable only from known addresses, "
+            "not from the internet at large"
+        )
+    reachable = format_ports(reach.reachable_ports("tcp")) or "none"
+    return f"SSH/RDP not reachable from the internet (reachable: tcp {reachable})"
 
 
 @rule(

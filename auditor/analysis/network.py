@@ -1,10 +1,24 @@
-"""Network placement: which subnets route to the internet."""
+"""Network placement: which subnets route to the internet.
+
+A subnet is *public* when some internet address (see
+:mod:`auditor.analysis.ipspace`) is best routed, by longest prefix match in
+the subnet's effective route table, through an internet gateway: usually the
+default route ``0.0.0.0/0`` or ``::/0``, but also a narrower route (say, an
+office range) to the gateway. Replies to those addresses leave through the
+gateway, so a path in from them can exist. A longer ``blackhole`` route wins
+over a shorter one and drops the traffic, as AWS does. Routes to prefix lists
+are not expanded (their entries are not collected) and count as no route.
+Egress-only gateways (``eigw-``) carry no inbound traffic and do not count.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from auditor.analysis import per_snapshot
+from auditor.analysis.ipspace import IntervalSet, internet, parse_cidr
 from auditor.snapshot import Snapshot
-from auditor.snapshot.ec2 import RouteTable
+from auditor.snapshot.ec2 import Route, RouteTable
 
 WORLD_V4 = "0.0.0.0/0"
 WORLD_V6 = "::/0"
@@ -26,27 +40,74 @@ def route_table_for(snap: Snapshot, subnet_id: str) -> RouteTable | None:
     return main
 
 
-def routes_to_internet_gateway(table: RouteTable | None) -> bool:
+@dataclass(frozen=True)
+class InternetRoute:
+    """A route to an internet gateway, and the internet addresses it is the best route for."""
+
+    route: Route
+    destination: str
+    addresses: IntervalSet
+
+    @property
+    def gateway(self) -> str:
+        return self.route.target
+
+
+def internet_routes(table: RouteTable | None, family: int) -> tuple[InternetRoute, ...]:
+    """The table's internet-gateway routes of one family (4 or 6) that win for some
+    internet address, by longest prefix match; empty when none does."""
     if table is None:
-        return False
-    return any(
-        r.target.startswith("igw-")
-        and r.state != "blackhole"
-        and (r.destination_cidr == WORLD_V4 or r.destination_ipv6_cidr == WORLD_V6)
-        for r in table.routes
-    )
+        return ()
+    routes: list[tuple[int, str, Route]] = []
+    for r in table.routes:
+        dest = r.destination_cidr if family == 4 else r.destination_ipv6_cidr
+        if dest:
+            routes.append((parse_cidr(dest).prefixlen, dest, r))
+    remaining = internet(family)
+    found: list[InternetRoute] = []
+    for _, dest, r in sorted(routes, key=lambda t: -t[0]):
+        if not remaining:
+            break
+        claimed = remaining & IntervalSet.from_cidr(dest)
+        if not claimed:
+            continue
+        remaining = remaining - claimed
+        if r.to_internet_gateway:
+            found.append(InternetRoute(route=r, destination=dest, addresses=claimed))
+    return tuple(found)
+
+
+def routes_to_internet_gateway(table: RouteTable | None) -> bool:
+    """True when some internet address (IPv4 or IPv6) is best routed to an internet gateway."""
+    return bool(internet_routes(table, 4) or internet_routes(table, 6))
 
 
 def subnet_is_public(snap: Snapshot, subnet_id: str) -> bool:
-    """True when the subnet's default route goes to an internet gateway."""
+    """True when some internet address is best routed through an internet gateway from the
+    subnet's effective route table (usually: its default route goes to one)."""
     return subnet_id in _public_subnets(snap)
 
 
 @per_snapshot
 def _public_subnets(snap: Snapshot) -> frozenset[str]:
-    return frozenset(
-        s.id for s in snap.ec2.subnets if routes_to_internet_gateway(route_table_for(snap, s.id))
-    )
+    explicit: dict[str, RouteTable] = {}
+    main: dict[str, RouteTable] = {}
+    for t in snap.ec2.route_tables:
+        for sid in t.subnet_ids:
+            explicit.setdefault(sid, t)
+        if t.is_main:
+            main.setdefault(t.vpc_id, t)
+    verdicts: dict[str, bool] = {}  # per table id: many subnets share a table
+    public = set()
+    for s in snap.ec2.subnets:
+        table: RouteTable | None = explicit.get(s.id) or main.get(s.vpc_id)
+        if table is None:
+            continue
+        if table.id not in verdicts:
+            verdicts[table.id] = routes_to_internet_gateway(table)
+        if verdicts[table.id]:
+            public.add(s.id)
+    return frozenset(public)
 
 
 @per_snapshot

@@ -57,6 +57,11 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("vpc", "no flow logs; default security group allows traffic"),
     ("region", "EBS encryption by default off; no GuardDuty; no Config recorder"),
     ("account", "no dashboards, no pipeline, no saved queries, no CIS alarms"),
+    # internet exposure through the whole path (auditor.analysis.reachability)
+    ("exposed-pg", "RDS PostgreSQL public, in public subnets, 5432 open to the world: reachable"),
+    ("pg-world", "security group with PostgreSQL 5432 open to the world"),
+    ("private-flagged-pg", "public flag and a world-open group: one route from the internet"),
+    ("acl-guarded-pg", "public, public subnet, world-open group: only its network ACL holds"),
 )
 
 #: Resources that look like violations and are not: (name, rules that must not flag it).
@@ -72,6 +77,9 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
     ("/ecs/worker", ("AL008",)),  # 30-day retention
     ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
+    # network look-alikes: exposed-looking, but no path from the internet today
+    ("private-flagged-pg", ("NI007", "NI002")),  # PubliclyAccessible, but private subnets
+    ("acl-guarded-pg", ("NI007",)),  # 5432 open to the world, denied by the network ACL
 )
 
 _DOC_VERSION = "2012-10-17"
@@ -194,6 +202,103 @@ def _iam(iam: Any, account: str) -> dict[str, str]:
         RoleName="ecs-execution", AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com")
     )["Role"]["Arn"]
     return roles
+
+
+def _network_exposures(client: ClientFn, region: str, ids: dict[str, str]) -> None:
+    """Network paths (NI007/NI008): one database the internet reaches, and two look-alikes.
+
+    * ``exposed-pg``: public, in the public subnets, behind ``pg-world`` (5432 from
+      0.0.0.0/0), default network ACL: the whole path is open.
+    * ``private-flagged-pg``: ``PubliclyAccessible`` and ``pg-world`` too, but in private
+      subnets (no internet-gateway route): not reachable, one route away (NI008).
+    * ``acl-guarded-pg``: public, in a public subnet, behind ``pg-world``; the subnet's
+      network ACL denies 5432 inbound (rule 50, before the allow-all rule 100): not
+      reachable, one ACL edit away (NI008).
+
+    Compliant otherwise (encrypted, deletion protection, 7-day backups), so only the
+    network rules speak. Finds the VPC's public route table and subnets by the ids
+    ``build_messy`` returns.
+    """
+    ec2, rds = client("ec2", region), client("rds", region)
+    vpc = ids["vpc"]
+    public_rt = ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": [ids["public_subnet"]]}]
+    )["RouteTables"][0]
+    public = sorted(a["SubnetId"] for a in public_rt["Associations"] if a.get("SubnetId"))
+    private_b = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.20.11.0/24", AvailabilityZone=f"{region}b"
+    )["Subnet"]["SubnetId"]
+    guarded = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.3.0/24", AvailabilityZone=f"{region}c")[
+        "Subnet"
+    ]["SubnetId"]
+    ec2.associate_route_table(RouteTableId=public_rt["RouteTableId"], SubnetId=guarded)
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    for number, egress, allow, ports in (
+        (50, False, False, {"From": 5432, "To": 5432}),
+        (100, False, True, None),
+        (100, True, True, None),
+    ):
+        extra: dict[str, Any] = {"PortRange": ports} if ports else {}
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Protocol="6" if ports else "-1",
+            RuleAction="allow" if allow else "deny",
+            Egress=egress,
+            CidrBlock="0.0.0.0/0",
+            **extra,
+        )
+    current = ec2.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [guarded]}]
+    )["NetworkAcls"][0]
+    association = next(
+        a["NetworkAclAssociationId"] for a in current["Associations"] if a["SubnetId"] == guarded
+    )
+    ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+    ids.update(private_subnet_b=private_b, guarded_subnet=guarded, guarded_acl=acl)
+
+    pg_world = str(
+        ec2.create_security_group(GroupName="pg-world", Description="pg-world", VpcId=vpc)[
+            "GroupId"
+        ]
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=pg_world,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    ids["pg-world"] = pg_world
+    for name, subnets, public_flag in (
+        ("exposed-pg", public, True),
+        ("private-flagged-pg", [ids["private_subnet"], private_b], True),
+        ("acl-guarded-pg", [guarded], True),
+    ):
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=f"{name}-subnets",
+            DBSubnetGroupDescription=name,
+            SubnetIds=subnets,
+        )
+        rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBInstanceClass="db.t4g.micro",
+            Engine="postgres",
+            MasterUsername="app",
+            MasterUserPassword=_FAKE_DB_PASSWORD,
+            AllocatedStorage=20,
+            Port=5432,
+            PubliclyAccessible=public_flag,
+            StorageEncrypted=True,
+            DeletionProtection=True,
+            BackupRetentionPeriod=7,
+            DBSubnetGroupName=f"{name}-subnets",
+            VpcSecurityGroupIds=[pg_world],
+        )
 
 
 def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
@@ -496,6 +601,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         Threshold=90,
         ComparisonOperator="GreaterThanThreshold",
     )
+    _network_exposures(client, region, ids)
     return ids
 
 

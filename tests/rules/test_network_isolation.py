@@ -7,6 +7,8 @@ import shlex
 from typing import Any
 
 from auditor.rules.network_isolation import (
+    databases_and_admin_ports_not_internet_reachable,
+    databases_and_admin_ports_not_one_change_from_internet,
     ecs_service_no_public_ip,
     rds_not_publicly_accessible,
     rds_subnet_group_private,
@@ -16,8 +18,22 @@ from auditor.rules.network_isolation import (
 )
 
 from auditor.engine.model import Status
-from auditor.snapshot.ec2 import Ec2Section, Route, RouteTable, SecurityGroup, SgRule, Subnet, Vpc
+from auditor.snapshot.ec2 import (
+    Ec2Section,
+    Instance,
+    InternetGateway,
+    NaclEntry,
+    NetworkAcl,
+    NetworkInterface,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    Vpc,
+)
 from auditor.snapshot.ecs import EcsSection, EcsService
+from auditor.snapshot.lambda_ import LambdaFunction, LambdaSection
 from auditor.snapshot.rds import DbCluster, DbInstance, DbSubnetGroup, RdsSection
 from tests.rules.helpers import (
     ACCOUNT_ID,
@@ -27,6 +43,7 @@ from tests.rules.helpers import (
     failing,
     make_snapshot,
     passing,
+    results,
     statuses,
 )
 
@@ -545,5 +562,568 @@ def test_reference_shape_passes_every_network_isolation_rule() -> None:
         sg_no_world_database_ports,
         sg_no_world_all_ports,
         ecs_service_no_public_ip,
+        databases_and_admin_ports_not_internet_reachable,
+        databases_and_admin_ports_not_one_change_from_internet,
     ):
         assert statuses(rule, snap) == {Status.PASS}, rule.id
+
+
+# ------------------------------------------------ NI007/NI008: the whole path
+
+
+def acl_entry(number: int, allow: bool, protocol: str = "-1", **kw: Any) -> NaclEntry:
+    egress = kw.pop("egress", False)
+    if "cidr" not in kw and "ipv6_cidr" not in kw:
+        kw["cidr"] = "0.0.0.0/0"
+    return NaclEntry(rule_number=number, egress=egress, protocol=protocol, allow=allow, **kw)
+
+
+def nacl(acl_id: str, subnets: tuple[str, ...], *entries: NaclEntry, default: bool = False) -> Any:
+    return NetworkAcl(
+        id=acl_id,
+        region=REGION,
+        vpc_id="vpc-1",
+        is_default=default,
+        subnet_ids=subnets,
+        entries=entries,
+    )
+
+
+OPEN_ENTRIES = (
+    acl_entry(100, True),
+    acl_entry(100, True, ipv6_cidr="::/0"),
+    acl_entry(100, True, egress=True),
+    acl_entry(100, True, ipv6_cidr="::/0", egress=True),
+)
+
+
+def paths_network(*groups: SecurityGroup, **resources: Any) -> Ec2Section:
+    """network() plus an attached internet gateway, network ACLs and more public subnets:
+
+    * ``subnet-web-only``: its ACL admits only tcp 443 inbound;
+    * ``subnet-no-reply``: its ACL admits everything in but lets replies out only to ports < 1024;
+    * ``subnet-order``: its ACL allows SSH at #100 but denies it at #50 (lower wins);
+    every other subnet uses the VPC's default ACL, which allows everything.
+    """
+    base = network()
+    extra = ("subnet-web-only", "subnet-no-reply", "subnet-order")
+    public_table = base.route_tables[0].model_copy(update={"subnet_ids": ("subnet-pub-a", *extra)})
+    return base.model_copy(
+        update={
+            "subnets": (*base.subnets, *(subnet(s) for s in extra)),
+            "route_tables": (public_table, *base.route_tables[1:]),
+            "internet_gateways": (InternetGateway(id="igw-1", region=REGION, vpc_ids=("vpc-1",)),),
+            "network_acls": (
+                nacl("acl-default", (), *OPEN_ENTRIES, default=True),
+                nacl(
+                    "acl-web-only",
+                    ("subnet-web-only",),
+                    acl_entry(10, True, "6", from_port=443, to_port=443),
+                    acl_entry(100, True, egress=True),
+                ),
+                nacl(
+                    "acl-no-reply",
+                    ("subnet-no-reply",),
+                    acl_entry(100, True),
+                    acl_entry(100, True, "6", egress=True, from_port=0, to_port=1023),
+                ),
+                nacl(
+                    "acl-order",
+                    ("subnet-order",),
+                    acl_entry(100, True, "6", from_port=22, to_port=22),
+                    acl_entry(50, False, "6", from_port=22, to_port=22),
+                    acl_entry(200, True),
+                    acl_entry(100, True, egress=True),
+                ),
+            ),
+            "security_groups": groups,
+            **resources,
+        }
+    )
+
+
+def ec2_instance(name: str, subnet_id: str, *groups: str, **kw: Any) -> Instance:
+    fields: dict[str, Any] = {
+        "id": name,
+        "region": REGION,
+        "state": "running",
+        "instance_type": "t4g.nano",
+        "image_id": "ami-1",
+        "vpc_id": "vpc-1",
+        "subnet_id": subnet_id,
+        "private_ip": "10.0.0.10",
+        "security_group_ids": groups,
+    }
+    fields.update(kw)
+    return Instance.model_validate(fields)
+
+
+def eni(name: str, subnet_id: str, *groups: str, **kw: Any) -> NetworkInterface:
+    fields: dict[str, Any] = {
+        "id": name,
+        "region": REGION,
+        "vpc_id": "vpc-1",
+        "subnet_id": subnet_id,
+        "description": "",
+        "interface_type": "interface",
+        "status": "in-use",
+        "private_ip": "10.0.0.20",
+        "security_group_ids": groups,
+    }
+    fields.update(kw)
+    return NetworkInterface.model_validate(fields)
+
+
+def function(name: str, subnet_id: str, *groups: str) -> LambdaFunction:
+    return LambdaFunction(
+        arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
+        name=name,
+        region=REGION,
+        runtime="python3.12",
+        role_arn="arn:aws:iam::123456789012:role/fn",
+        vpc_id="vpc-1",
+        subnet_ids=(subnet_id,),
+        security_group_ids=groups,
+    )
+
+
+PATH_GROUPS = (
+    group("pg-world", world("tcp", 5432)),
+    group("pg-range-world", world("tcp", 15000, 16000)),
+    group("pg-from-app", perm("tcp", 5432, sg="sg-app")),
+    group("ssh-world", world("tcp", 22)),
+    group("ssh-office", perm("tcp", 22, cidr="203.0.113.7/32")),
+    group("https-world", world("tcp", 443)),
+    group("all-world", world("-1")),
+    group("mongo-world6", world6("tcp", 27017)),
+    group("redis-world", world("tcp", 6379)),
+    group("rdp-world", world("tcp", 3389)),
+    group("app"),
+)
+
+
+def paths_snapshot(**kw: Any) -> Any:
+    instances = kw.pop("instances", ())
+    enis = kw.pop("enis", ())
+    return make_snapshot(
+        ec2=paths_network(*PATH_GROUPS, instances=instances, network_interfaces=enis), **kw
+    )
+
+
+def test_ni007_flags_databases_and_admin_ports_reachable_from_the_internet() -> None:
+    snap = paths_snapshot(
+        rds=RdsSection(
+            instances=(
+                db_instance(
+                    "fail-public-db",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("mixed", "subnet-priv-a", "subnet-pub-a"),
+                    security_group_ids=("sg-pg-world",),
+                ),
+                # Its own port, outside the usual list, inside a world-open range.
+                db_instance(
+                    "fail-custom-port-db",
+                    publicly_accessible=True,
+                    port=15432,
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-pg-range-world",),
+                ),
+                # Look-alikes: the public flag in private subnets; a public subnet, no flag.
+                db_instance(
+                    "pass-flag-private-subnets",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("priv", "subnet-priv-a", "subnet-priv-b"),
+                    security_group_ids=("sg-pg-world",),
+                ),
+                db_instance(
+                    "pass-no-public-address",
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-pg-world",),
+                ),
+                db_instance("classic-no-subnet-group", publicly_accessible=True),
+            )
+        ),
+        instances=(
+            ec2_instance("fail-ssh", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),
+            ec2_instance("fail-v6-mongo", "subnet-pub-main", "sg-mongo-world6"),
+            ec2_instance("pass-web", "subnet-pub-a", "sg-https-world", public_ip="54.0.0.2"),
+            ec2_instance("pass-office-ssh", "subnet-pub-a", "sg-ssh-office", public_ip="54.0.0.3"),
+            ec2_instance(
+                "pass-acl-web-only", "subnet-web-only", "sg-all-world", public_ip="54.0.0.4"
+            ),
+            ec2_instance(
+                "pass-acl-no-reply", "subnet-no-reply", "sg-all-world", public_ip="54.0.0.5"
+            ),
+            ec2_instance("pass-acl-order", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
+            ec2_instance("pass-blackhole", "subnet-dead", "sg-all-world", public_ip="54.0.0.7"),
+            ec2_instance("pass-no-address", "subnet-pub-a", "sg-all-world"),
+            ec2_instance(
+                "gone", "subnet-pub-a", "sg-all-world", public_ip="54.0.0.8", state="terminated"
+            ),
+        ),
+        enis=(
+            eni(
+                "eni-v6",
+                "subnet-pub-main",
+                "sg-mongo-world6",
+                ipv6_addresses=("2600:1f14::9",),
+                attached_instance_id="fail-v6-mongo",
+            ),
+            eni("fail-eni-rdp", "subnet-pub-a", "sg-rdp-world", public_ip="54.0.0.9"),
+            # Managed for RDS: judged through the database, not on its own.
+            eni(
+                "eni-rds",
+                "subnet-pub-a",
+                "sg-pg-world",
+                public_ip="54.0.0.10",
+                description="RDSNetworkInterface",
+            ),
+        ),
+        ecs=EcsSection(
+            services=(
+                ecs_service(
+                    "fail-redis-tasks",
+                    assign_public_ip="ENABLED",
+                    subnet_ids=("subnet-pub-a",),
+                    security_group_ids=("sg-redis-world",),
+                ),
+                ecs_service(
+                    "pass-private-tasks",
+                    assign_public_ip="DISABLED",
+                    subnet_ids=("subnet-pub-a",),
+                    security_group_ids=("sg-ssh-world",),
+                ),
+            )
+        ),
+        lambda_=LambdaSection(functions=(function("pass-fn", "subnet-pub-a", "sg-all-world"),)),
+    )
+    rule = databases_and_admin_ports_not_internet_reachable
+    assert failing(rule, snap) == {
+        "fail-public-db",
+        "fail-custom-port-db",
+        "fail-ssh",
+        "fail-v6-mongo",
+        "fail-eni-rdp",
+        "fail-redis-tasks",
+    }
+    assert passing(rule, snap) == {
+        "pass-flag-private-subnets",
+        "pass-no-public-address",
+        "pass-web",
+        "pass-office-ssh",
+        "pass-acl-web-only",
+        "pass-acl-no-reply",
+        "pass-acl-order",
+        "pass-blackhole",
+        "pass-no-address",
+        "pass-private-tasks",
+        "pass-fn",
+    }
+    # The evidence is the path, hop by hop.
+    assert evidence(rule, snap, "fail-public-db") == (
+        "tcp 5432 (PostgreSQL) reachable from the internet: internet -> igw-1"
+        " -> rtb-public (0.0.0.0/0) -> acl-default (in #100, out #100)"
+        " -> sg-pg-world tcp 5432 from 0.0.0.0/0"
+        " -> public address (PubliclyAccessible) in subnet-pub-a -> database fail-public-db"
+    )
+    assert evidence(rule, snap, "fail-custom-port-db").startswith(
+        "tcp 15432 (database port) reachable from the internet:"
+    )
+    assert evidence(rule, snap, "fail-v6-mongo") == (
+        "tcp 27017 (MongoDB) reachable from the internet: internet -> igw-1 -> rtb-main (::/0)"
+        " -> acl-default (in #100, out #100) -> sg-mongo-world6 tcp 27017 from ::/0"
+        " -> eni-v6 2600:1f14::9 in subnet-pub-main -> instance fail-v6-mongo"
+    )
+    assert "-> task public IP (assignPublicIp ENABLED) in subnet-pub-a" in evidence(
+        rule, snap, "fail-redis-tasks"
+    )
+    # Why the private ones are private.
+    assert evidence(rule, snap, "pass-flag-private-subnets") == (
+        "not reachable from the internet: subnets subnet-priv-a, subnet-priv-b are private"
+        " (rtb-private sends 0.0.0.0/0 to nat-1)"
+    )
+    assert evidence(rule, snap, "pass-no-public-address") == (
+        "not reachable from the internet: PubliclyAccessible is false"
+    )
+    assert evidence(rule, snap, "pass-acl-no-reply") == (
+        "not reachable from the internet: acl-no-reply lets no reply out to the internet"
+        " (in subnet-no-reply)"
+    )
+    assert evidence(rule, snap, "pass-blackhole") == (
+        "not reachable from the internet: subnet subnet-dead is private"
+        " (rtb-dead sends 0.0.0.0/0 to igw-gone, a blackhole)"
+    )
+    assert evidence(rule, snap, "pass-web") == (
+        "no database or admin port reachable from the internet (reachable: tcp 443)"
+    )
+    assert evidence(rule, snap, "pass-acl-web-only") == (
+        "no database or admin port reachable from the internet (reachable: tcp 443)"
+    )
+    assert evidence(rule, snap, "pass-office-ssh") == (
+        "tcp 22 (SSH) reachable only from 203.0.113.7/32, not from the internet at large"
+    )
+    assert evidence(rule, snap, "pass-fn") == (
+        "not reachable from the internet: Lambda functions get no public address"
+    )
+
+
+def test_ni007_network_acl_rule_numbers_decide_not_list_order() -> None:
+    snap = paths_snapshot(
+        instances=(
+            ec2_instance("pass-deny-50", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
+        )
+    )
+    rule = databases_and_admin_ports_not_internet_reachable
+    assert passing(rule, snap) == {"pass-deny-50"}
+    # Renumber the deny after the allow: now the allow decides and SSH is reachable.
+    ec2 = snap.ec2
+    acls = tuple(
+        a.model_copy(
+            update={
+                "entries": tuple(
+                    e.model_copy(update={"rule_number": 150}) if not e.allow else e
+                    for e in a.entries
+                )
+            }
+        )
+        if a.id == "acl-order"
+        else a
+        for a in ec2.network_acls
+    )
+    renamed = ec2.instances[0].model_copy(update={"id": "fail-deny-150"})
+    snap2 = make_snapshot(
+        ec2=ec2.model_copy(update={"network_acls": acls, "instances": (renamed,)})
+    )
+    assert failing(rule, snap2) == {"fail-deny-150"}
+    assert "acl-order (in #100, out #100)" in evidence(rule, snap2, "fail-deny-150")
+
+
+def test_ni007_command_revokes_the_rule_on_the_path() -> None:
+    snap = paths_snapshot(
+        rds=RdsSection(
+            instances=(
+                db_instance(
+                    "fail-public-db",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-app", "sg-pg-world"),
+                ),
+            )
+        )
+    )
+    cmd = command(databases_and_admin_ports_not_internet_reachable, snap, "fail-public-db")
+    assert cmd.startswith("aws ec2 revoke-security-group-ingress --group-id sg-pg-world ")
+    assert revoked_permissions(cmd) == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 5432,
+            "ToPort": 5432,
+            "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+        }
+    ]
+
+
+def test_ni007_unknown_where_databases_or_services_were_not_collected() -> None:
+    snap = make_snapshot(
+        gaps={"rds": "access_denied"},
+        ec2=paths_network(
+            *PATH_GROUPS,
+            instances=(
+                ec2_instance("fail-ssh", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),
+            ),
+        ),
+    )
+    rule = databases_and_admin_ports_not_internet_reachable
+    assert failing(rule, snap) == {"fail-ssh"}
+    assert {
+        (r.resource_id, r.status) for r in results(rule, snap) if r.status is not Status.FAIL
+    } == {(f"account/{REGION}", Status.UNKNOWN)}
+    assert statuses(rule, make_snapshot(gaps={"ec2": "access_denied"})) == {Status.UNKNOWN}
+
+
+def test_ni008_flags_resources_one_change_from_the_internet() -> None:
+    snap = paths_snapshot(
+        rds=RdsSection(
+            instances=(
+                # One route away: the flag is on, the group is open, the subnets are private.
+                db_instance(
+                    "fail-route-away-db",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("priv", "subnet-priv-a", "subnet-priv-b"),
+                    security_group_ids=("sg-pg-world",),
+                ),
+                # One flag away: public subnet, open group, PubliclyAccessible false.
+                db_instance(
+                    "fail-flag-away-db",
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-pg-world",),
+                ),
+                # One security group rule away: public and in a public subnet, app-only group.
+                db_instance(
+                    "fail-rule-away-db",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-pg-from-app",),
+                ),
+                # Two changes away: private subnets, no flag, app-only group.
+                db_instance(
+                    "pass-two-changes-db",
+                    subnet_group=sn_group("priv", "subnet-priv-a", "subnet-priv-b"),
+                    security_group_ids=("sg-pg-from-app",),
+                ),
+            )
+        ),
+        instances=(
+            # One ACL edit away: SSH open to the world, denied by the subnet's ACL alone.
+            ec2_instance("fail-acl-away", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
+            # Already reachable (NI007's) and nothing else one change away.
+            ec2_instance(
+                "pass-exposed-today", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"
+            ),
+            ec2_instance("pass-web", "subnet-pub-a", "sg-https-world", public_ip="54.0.0.2"),
+            # No public address and a private subnet: two changes.
+            ec2_instance("pass-private", "subnet-priv-a", "sg-ssh-world"),
+        ),
+        lambda_=LambdaSection(functions=(function("pass-fn", "subnet-priv-a", "sg-all-world"),)),
+    )
+    rule = databases_and_admin_ports_not_one_change_from_internet
+    assert failing(rule, snap) == {
+        "fail-route-away-db",
+        "fail-flag-away-db",
+        "fail-rule-away-db",
+        "fail-acl-away",
+    }
+    assert passing(rule, snap) == {
+        "pass-two-changes-db",
+        "pass-exposed-today",
+        "pass-web",
+        "pass-private",
+        "pass-fn",
+    }
+    assert evidence(rule, snap, "fail-route-away-db") == (
+        "one change from the internet: a route to igw-1 in rtb-private would expose"
+        " tcp 5432 (PostgreSQL): internet -> igw-1 -> rtb-private (if it routed to igw-1)"
+        " -> acl-default (in #100, out #100) -> sg-pg-world tcp 5432 from 0.0.0.0/0"
+        " -> public address (PubliclyAccessible) in subnet-priv-a -> database fail-route-away-db"
+    )
+    assert evidence(rule, snap, "fail-flag-away-db").startswith(
+        "one change from the internet: turning PubliclyAccessible on would expose tcp 5432"
+        " (PostgreSQL)"
+    )
+    assert evidence(rule, snap, "fail-rule-away-db").startswith(
+        "one change from the internet: one security group rule from 0.0.0.0/0 on tcp 5432"
+        " would expose tcp 5432 (PostgreSQL): "
+    )
+    assert evidence(rule, snap, "fail-acl-away").startswith(
+        "one change from the internet: opening acl-order would expose tcp 22 (SSH): "
+        "internet -> igw-1 -> rtb-public (0.0.0.0/0) -> acl-order (if opened) -> sg-ssh-world"
+    )
+
+
+def test_ni008_each_database_is_one_rule_from_its_own_port() -> None:
+    """Two public databases in one public subnet behind app-only groups: each evidence
+    names the rule on its own port."""
+    snap = paths_snapshot(
+        rds=RdsSection(
+            instances=(
+                db_instance(
+                    "fail-pg",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-app",),
+                ),
+                db_instance(
+                    "fail-mysql",
+                    engine="mysql",
+                    publicly_accessible=True,
+                    subnet_group=sn_group("pub", "subnet-pub-a"),
+                    security_group_ids=("sg-app",),
+                ),
+            )
+        )
+    )
+    rule = databases_and_admin_ports_not_one_change_from_internet
+    assert failing(rule, snap) == {"fail-pg", "fail-mysql"}
+    assert "new rule tcp 5432 from 0.0.0.0/0" in evidence(rule, snap, "fail-pg")
+    assert evidence(rule, snap, "fail-mysql").startswith(
+        "one change from the internet: one security group rule from 0.0.0.0/0 on tcp 3306"
+        " would expose tcp 3306 (MySQL/MariaDB): "
+    )
+
+
+def test_ni008_needs_an_internet_gateway_for_a_route_to_be_one_change() -> None:
+    """Without an attached gateway, a route is not enough: two changes, no finding."""
+    db = db_instance(
+        "pass-no-gateway",
+        publicly_accessible=True,
+        subnet_group=sn_group("priv", "subnet-priv-a"),
+        security_group_ids=("sg-pg-world",),
+    )
+    ec2 = paths_network(*PATH_GROUPS).model_copy(update={"internet_gateways": ()})
+    snap = make_snapshot(ec2=ec2, rds=RdsSection(instances=(db,)))
+    assert passing(databases_and_admin_ports_not_one_change_from_internet, snap) == {
+        "pass-no-gateway"
+    }
+    with_gateway = make_snapshot(ec2=paths_network(*PATH_GROUPS), rds=RdsSection(instances=(db,)))
+    assert failing(databases_and_admin_ports_not_one_change_from_internet, with_gateway) == {
+        "pass-no-gateway"
+    }
+
+
+def test_ni008_unknown_when_ec2_not_collected() -> None:
+    snap = make_snapshot(gaps={"ec2": "access_denied"})
+    assert statuses(databases_and_admin_ports_not_one_change_from_internet, snap) == {
+        Status.UNKNOWN
+    }
+
+
+def test_ni006_evidence_says_whether_public_tasks_are_reachable() -> None:
+    snap = make_snapshot(
+        ec2=paths_network(*PATH_GROUPS, group("api", world("tcp", 8080))),
+        ecs=EcsSection(
+            services=(
+                ecs_service(
+                    "fail-reachable",
+                    assign_public_ip="ENABLED",
+                    subnet_ids=("subnet-pub-a",),
+                    security_group_ids=("sg-api",),
+                ),
+                ecs_service(
+                    "fail-closed",
+                    assign_public_ip="ENABLED",
+                    subnet_ids=("subnet-pub-a",),
+                    security_group_ids=("sg-app",),
+                ),
+                ecs_service(
+                    "fail-private-subnets",
+                    assign_public_ip="ENABLED",
+                    subnet_ids=("subnet-priv-a",),
+                    security_group_ids=("sg-api",),
+                ),
+                ecs_service(
+                    "pass-disabled",
+                    assign_public_ip="DISABLED",
+                    subnet_ids=("subnet-pub-a",),
+                    security_group_ids=("sg-api",),
+                ),
+            )
+        ),
+    )
+    assert failing(ecs_service_no_public_ip, snap) == {
+        "fail-reachable",
+        "fail-closed",
+        "fail-private-subnets",
+    }
+    assert passing(ecs_service_no_public_ip, snap) == {"pass-disabled"}
+    assert evidence(ecs_service_no_public_ip, snap, "fail-reachable") == (
+        "assignPublicIp is ENABLED for the service's tasks in public subnets subnet-pub-a:"
+        " tasks reachable from the internet on tcp 8080"
+    )
+    assert evidence(ecs_service_no_public_ip, snap, "fail-closed") == (
+        "assignPublicIp is ENABLED for the service's tasks in public subnets subnet-pub-a;"
+        " no port of the tasks is reachable from the internet today"
+    )
+    assert evidence(ecs_service_no_public_ip, snap, "fail-private-subnets") == (
+        "assignPublicIp is ENABLED for the service's tasks; its subnets are private"
+        " (no internet-gateway route), so no path exists today"
+    )

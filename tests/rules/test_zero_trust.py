@@ -17,7 +17,19 @@ from auditor.rules.zero_trust import (
 )
 
 from auditor.engine.model import Status
-from auditor.snapshot.ec2 import Ec2Section, Instance, NetworkInterface, SecurityGroup, SgRule
+from auditor.snapshot.ec2 import (
+    Ec2Section,
+    Instance,
+    InternetGateway,
+    NaclEntry,
+    NetworkAcl,
+    NetworkInterface,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+)
 from auditor.snapshot.ecs import (
     ContainerDefinition,
     EcsCluster,
@@ -79,13 +91,97 @@ def instance(name: str, *groups: str, **kw: Any) -> Instance:
     return Instance.model_validate(fields)
 
 
+def _acl(
+    acl_id: str, *entries: NaclEntry, default: bool = False, subnets: tuple[str, ...] = ()
+) -> NetworkAcl:
+    return NetworkAcl(
+        id=acl_id,
+        region=REGION,
+        vpc_id="vpc-1",
+        is_default=default,
+        subnet_ids=subnets,
+        entries=entries,
+    )
+
+
+def _allow_all(number: int = 100) -> tuple[NaclEntry, ...]:
+    return tuple(
+        NaclEntry(rule_number=number, egress=egress, protocol="-1", allow=True, **source)
+        for egress in (False, True)
+        for source in ({"cidr": "0.0.0.0/0"}, {"ipv6_cidr": "::/0"})
+    )
+
+
+def _subnet(subnet_id: str) -> Subnet:
+    return Subnet(
+        id=subnet_id,
+        region=REGION,
+        vpc_id="vpc-1",
+        cidr="10.0.0.0/24",
+        availability_zone=f"{REGION}a",
+        map_public_ip_on_launch=False,
+    )
+
+
+#: subnet-1 and subnet-acl route to igw-1 (IPv4 and IPv6); subnet-private uses the main
+#: table (local only); subnet-acl's network ACL denies SSH and RDP inbound.
+NETWORK = {
+    "subnets": (_subnet("subnet-1"), _subnet("subnet-private"), _subnet("subnet-acl")),
+    "route_tables": (
+        RouteTable(
+            id="rtb-public",
+            region=REGION,
+            vpc_id="vpc-1",
+            is_main=False,
+            subnet_ids=("subnet-1", "subnet-acl"),
+            routes=(
+                Route(destination_cidr="10.0.0.0/16", target="local"),
+                Route(destination_cidr="0.0.0.0/0", target="igw-1"),
+                Route(destination_ipv6_cidr="::/0", target="igw-1"),
+            ),
+        ),
+        RouteTable(
+            id="rtb-main",
+            region=REGION,
+            vpc_id="vpc-1",
+            is_main=True,
+            subnet_ids=(),
+            routes=(Route(destination_cidr="10.0.0.0/16", target="local"),),
+        ),
+    ),
+    "internet_gateways": (InternetGateway(id="igw-1", region=REGION, vpc_ids=("vpc-1",)),),
+    "network_acls": (
+        _acl("acl-default", *_allow_all(), default=True, subnets=("subnet-1", "subnet-private")),
+        _acl(
+            "acl-no-admin",
+            *(
+                NaclEntry(
+                    rule_number=50 + i,
+                    egress=False,
+                    protocol="6",
+                    allow=False,
+                    cidr="0.0.0.0/0",
+                    from_port=port,
+                    to_port=port,
+                )
+                for i, port in enumerate((22, 3389))
+            ),
+            *_allow_all(),
+            subnets=("subnet-acl",),
+        ),
+    ),
+}
+
+
 def ec2(
     *instances: Instance,
     groups: tuple[SecurityGroup, ...] = (),
     enis: tuple[NetworkInterface, ...] = (),
 ) -> Any:
     return make_snapshot(
-        ec2=Ec2Section(instances=instances, security_groups=groups, network_interfaces=enis)
+        ec2=Ec2Section(
+            instances=instances, security_groups=groups, network_interfaces=enis, **NETWORK
+        )
     )
 
 
@@ -126,6 +222,12 @@ def test_zt001_flags_internet_facing_ssh_and_rdp_hosts() -> None:
         instance("pass-web", "sg-https-world", public_ip="54.0.0.7"),
         instance("pass-v6-rule-v4-address", "sg-ssh-world-v6", public_ip="54.0.0.8"),
         instance("gone", "sg-ssh-world", public_ip="54.0.0.9", state="terminated"),
+        # A public address and SSH open to the world, but no path: a private subnet,
+        # or a network ACL that denies SSH and RDP.
+        instance(
+            "pass-private-subnet", "sg-ssh-world", public_ip="54.0.0.10", subnet_id="subnet-private"
+        ),
+        instance("pass-acl-denies", "sg-all-world", public_ip="54.0.0.11", subnet_id="subnet-acl"),
         groups=groups,
         enis=(eni,),
     )
@@ -142,9 +244,30 @@ def test_zt001_flags_internet_facing_ssh_and_rdp_hosts() -> None:
         "pass-office-only",
         "pass-web",
         "pass-v6-rule-v4-address",
+        "pass-private-subnet",
+        "pass-acl-denies",
     }
     assert evidence(no_internet_bastion_hosts, snap, "fail-ssh") == (
-        "public address 54.0.0.1 and sg-ssh-world tcp 22 from 0.0.0.0/0"
+        "tcp 22 (SSH) reachable from the internet: internet -> igw-1 -> rtb-public (0.0.0.0/0)"
+        " -> acl-default (in #100, out #100) -> sg-ssh-world tcp 22 from 0.0.0.0/0"
+        " -> fail-ssh 54.0.0.1 in subnet-1 -> instance fail-ssh"
+    )
+    assert evidence(no_internet_bastion_hosts, snap, "fail-all") == (
+        "tcp 22 (SSH), tcp 3389 (RDP) reachable from the internet: internet -> igw-1"
+        " -> rtb-public (0.0.0.0/0) -> acl-default (in #100, out #100)"
+        " -> sg-all-world all traffic from 0.0.0.0/0 -> fail-all 54.0.0.3 in subnet-1"
+        " -> instance fail-all"
+    )
+    assert "(::/0)" in evidence(no_internet_bastion_hosts, snap, "fail-v6")
+    assert evidence(no_internet_bastion_hosts, snap, "pass-private-subnet") == (
+        "SSH/RDP not reachable from the internet: subnet subnet-private is private"
+        " (rtb-main has no route to an internet gateway)"
+    )
+    assert evidence(no_internet_bastion_hosts, snap, "pass-acl-denies") == (
+        "SSH/RDP not reachable from the internet (reachable: tcp 0-21, 23-3388, 3390-65535)"
+    )
+    assert evidence(no_internet_bastion_hosts, snap, "pass-office-only") == (
+        "tcp 22 reachable only from known addresses, not from the internet at large"
     )
 
 
