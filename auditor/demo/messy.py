@@ -57,6 +57,13 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("vpc", "no flow logs; default security group allows traffic"),
     ("region", "EBS encryption by default off; no GuardDuty; no Config recorder"),
     ("account", "no dashboards, no pipeline, no saved queries, no CIS alarms"),
+    # privilege escalation (auditor.analysis.iam)
+    ("contractor-dave", "two-hop AssumeRole chain: support-triage, then the ops-break-glass admin"),
+    ("support-triage", "may assume the ops-break-glass admin role"),
+    ("policy-editor", "iam:CreatePolicyVersion on the managed policy it holds"),
+    ("release-bot", "iam:PassRole on ops-automation + lambda:CreateFunction + InvokeFunction"),
+    ("ops-automation", "Lambda role with iam:* on *: an administrator in effect"),
+    ("analytics-task-role", "secretsmanager:GetSecretValue and ssm:GetParameter* on *"),
     # internet exposure through the whole path (auditor.analysis.reachability)
     ("exposed-pg", "RDS PostgreSQL public, in public subnets, 5432 open to the world: reachable"),
     ("pg-world", "security group with PostgreSQL 5432 open to the world"),
@@ -77,6 +84,8 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
     ("/ecs/worker", ("AL008",)),  # 30-day retention
     ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
+    ("build-runner", ("LP006", "LP015")),  # PassRole limited to the harmless lambda-basic
+    ("worker-task-role", ("LP015", "LP016", "LP017")),  # scoped task role
     # network look-alikes: exposed-looking, but no path from the internet today
     ("private-flagged-pg", ("NI007", "NI002")),  # PubliclyAccessible, but private subnets
     ("acl-guarded-pg", ("NI007",)),  # 5432 open to the world, denied by the network ACL
@@ -201,7 +210,149 @@ def _iam(iam: Any, account: str) -> dict[str, str]:
     roles["execution"] = iam.create_role(
         RoleName="ecs-execution", AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com")
     )["Role"]["Arn"]
+    _iam_escalations(iam, account)
     return roles
+
+
+def _iam_escalations(iam: Any, account: str) -> None:
+    """Planted escalation paths, one look-alike, and an identity reading every secret."""
+
+    def role_arn(name: str) -> str:
+        return f"arn:aws:iam::{account}:role/{name}"
+
+    # two-hop chain: contractor-dave -> support-triage -> ops-break-glass (admin)
+    iam.create_user(UserName="contractor-dave")
+    iam.put_user_policy(
+        UserName="contractor-dave",
+        PolicyName="triage-access",
+        PolicyDocument=_doc(
+            {
+                "Sid": "AssumeTriage",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": role_arn("support-triage"),
+            }
+        ),
+    )
+    iam.create_role(
+        RoleName="support-triage",
+        AssumeRolePolicyDocument=_doc(
+            {
+                "Sid": "AnyoneInTheAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="support-triage",
+        PolicyName="escalate",
+        PolicyDocument=_doc(
+            {
+                "Sid": "AssumeBreakGlass",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": role_arn("ops-break-glass"),
+            }
+        ),
+    )
+    iam.create_role(
+        RoleName="ops-break-glass",
+        AssumeRolePolicyDocument=_doc(
+            {
+                "Sid": "FromTriage",
+                "Effect": "Allow",
+                "Principal": {"AWS": role_arn("support-triage")},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="ops-break-glass",
+        PolicyName="break-glass",
+        PolicyDocument=_doc(
+            {"Sid": "BreakGlass", "Effect": "Allow", "Action": "*", "Resource": "*"}
+        ),
+    )
+    # iam:CreatePolicyVersion on the policy the user holds: it can rewrite its own permissions
+    own = f"arn:aws:iam::{account}:policy/self-service-iam"
+    iam.create_policy(
+        PolicyName="self-service-iam",
+        PolicyDocument=_doc(
+            {
+                "Sid": "EditOwnPolicy",
+                "Effect": "Allow",
+                "Action": ["iam:CreatePolicyVersion", "iam:GetPolicyVersion"],
+                "Resource": own,
+            }
+        ),
+    )
+    iam.create_user(UserName="policy-editor")
+    iam.attach_user_policy(UserName="policy-editor", PolicyArn=own)
+    # PassRole + CreateFunction + InvokeFunction, to a Lambda role that may rewrite IAM
+    iam.create_role(
+        RoleName="ops-automation", AssumeRolePolicyDocument=_trust_service("lambda.amazonaws.com")
+    )
+    iam.put_role_policy(
+        RoleName="ops-automation",
+        PolicyName="manage-iam",
+        PolicyDocument=_doc(
+            {"Sid": "ManageIam", "Effect": "Allow", "Action": "iam:*", "Resource": "*"}
+        ),
+    )
+    lambda_deploy = ["lambda:CreateFunction", "lambda:InvokeFunction"]
+    iam.create_user(UserName="release-bot")
+    iam.put_user_policy(
+        UserName="release-bot",
+        PolicyName="release",
+        PolicyDocument=_doc(
+            {
+                "Sid": "PassAutomationRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role_arn("ops-automation"),
+            },
+            {
+                "Sid": "ReleaseFunctions",
+                "Effect": "Allow",
+                "Action": lambda_deploy,
+                "Resource": "*",
+            },
+        ),
+    )
+    # look-alike: the same, but PassRole limited to the harmless lambda-basic role
+    iam.create_user(UserName="build-runner")
+    iam.put_user_policy(
+        UserName="build-runner",
+        PolicyName="build",
+        PolicyDocument=_doc(
+            {
+                "Sid": "PassBasicRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role_arn("lambda-basic"),
+            },
+            {"Sid": "BuildFunctions", "Effect": "Allow", "Action": lambda_deploy, "Resource": "*"},
+        ),
+    )
+    # a task role that may read every secret and parameter
+    iam.create_role(
+        RoleName="analytics-task-role",
+        AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com"),
+    )
+    iam.put_role_policy(
+        RoleName="analytics-task-role",
+        PolicyName="read-config",
+        PolicyDocument=_doc(
+            {
+                "Sid": "ReadAllConfig",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameter*"],
+                "Resource": "*",
+            }
+        ),
+    )
 
 
 def _network_exposures(client: ClientFn, region: str, ids: dict[str, str]) -> None:

@@ -8,16 +8,19 @@ from typing import Any
 from auditor.rules.least_privilege import (
     access_keys_rotated,
     console_users_have_mfa,
+    data_reads_scoped_to_resources,
     github_oidc_trust_restricts_audience,
     github_oidc_trust_restricts_subject,
     inline_policies_no_service_wildcards,
     lambda_policies_not_public,
     managed_policies_no_service_wildcards,
+    no_escalation_path_to_admin,
     no_privilege_escalation_paths,
     role_trust_not_public,
     root_has_no_access_keys,
     root_mfa_enabled,
     unused_access_keys_deactivated,
+    workload_roles_no_effective_admin,
     workload_roles_not_admin,
     workload_roles_not_shared,
 )
@@ -934,3 +937,315 @@ def test_lp006_skips_administrators_even_when_the_policy_was_not_collected() -> 
     )
     assert failing(no_privilege_escalation_paths, snap) == {"fail-escalates"}
     assert passing(no_privilege_escalation_paths, snap) == set()
+
+
+# ------------------------------------------------- effective permissions (LP015-LP017)
+
+ROOT_TRUST = doc(
+    {
+        "Sid": "Account",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+        "Action": "sts:AssumeRole",
+    }
+)
+
+
+def deny(action: str | list[str], resource: str | list[str] = "*") -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource}
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+
+
+def test_lp015_finds_chains_and_passrole_to_admin_roles() -> None:
+    snap = iam(
+        users=(
+            user(
+                "fail-contractor",
+                policies=(
+                    inline(
+                        "hop", doc(allow("sts:AssumeRole", role_arn("fail-triage"), Sid="Hop1"))
+                    ),
+                ),
+            ),
+            user(
+                "fail-deployer",
+                policies=(
+                    inline(
+                        "deploy",
+                        doc(
+                            allow(
+                                ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+                                Sid="Deploy",
+                            )
+                        ),
+                    ),
+                ),
+            ),
+            user(
+                "pass-builder",
+                policies=(
+                    inline(
+                        "build",
+                        doc(
+                            allow("iam:PassRole", role_arn("pass-basic")),
+                            allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+                        ),
+                    ),
+                ),
+            ),
+            user("admin-user", arns=(ADMIN_ARN,)),
+        ),
+        roles=(
+            role(
+                "fail-triage",
+                ROOT_TRUST,
+                policies=(
+                    inline(
+                        "hop", doc(allow("sts:AssumeRole", role_arn("break-glass"), Sid="Hop2"))
+                    ),
+                ),
+            ),
+            role(
+                "break-glass",
+                doc(
+                    {
+                        "Sid": "FromTriage",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": role_arn("fail-triage")},
+                        "Action": "sts:AssumeRole",
+                    }
+                ),
+                policies=(inline("all", doc(allow("*", Sid="Admin"))),),
+            ),
+            role(
+                "ops-automation",
+                trust("lambda.amazonaws.com"),
+                policies=(inline("iam", doc(allow("iam:*", Sid="IamAll"))),),
+            ),
+            role("pass-basic", trust("lambda.amazonaws.com")),
+            role(
+                "pass-linked",
+                trust("ecs.amazonaws.com"),
+                path="/aws-service-role/ecs.amazonaws.com/",
+            ),
+        ),
+    )
+    assert failing(no_escalation_path_to_admin, snap) == {
+        "fail-contractor",
+        "fail-deployer",
+        "fail-triage",
+    }
+    assert passing(no_escalation_path_to_admin, snap) == {"pass-builder", "pass-basic"}
+
+
+def test_lp015_evidence_is_the_whole_path_with_statements() -> None:
+    snap = iam(
+        users=(
+            user(
+                "fail-dev",
+                policies=(
+                    inline("hop", doc(allow("sts:AssumeRole", role_arn("middle"), Sid="Hop1"))),
+                ),
+            ),
+        ),
+        roles=(
+            role(
+                "middle",
+                ROOT_TRUST,
+                policies=(
+                    inline("next", doc(allow("sts:AssumeRole", role_arn("top"), Sid="Hop2"))),
+                ),
+            ),
+            role("top", ROOT_TRUST, policies=(inline("all", doc(allow("*", Sid="Admin"))),)),
+        ),
+    )
+    text = evidence(no_escalation_path_to_admin, snap, "fail-dev")
+    assert text == (
+        "2-step path: user fail-dev -> role middle via assume-role (sts:AssumeRole: inline policy"
+        " hop (Hop1); trust policy of role middle (Account)) -> role top via assume-role"
+        " (sts:AssumeRole: inline policy next (Hop2); trust policy of role top (Account)),"
+        " an administrator by inline policy all (Admin)"
+    )
+    assert command(no_escalation_path_to_admin, snap, "fail-dev") == (
+        "aws iam delete-user-policy --user-name fail-dev --policy-name hop"
+    )
+
+
+def test_lp015_commands_name_the_policy_or_the_trust_policy() -> None:
+    snap = iam(
+        groups=(
+            group(
+                "deployers", policies=(inline("pass", doc(allow("iam:UpdateAssumeRolePolicy"))),)
+            ),
+        ),
+        users=(user("fail-member", groups=("deployers",)), user("fail-named")),
+        roles=(
+            role(
+                "boss",
+                doc(
+                    {
+                        "Sid": "Named",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/fail-named"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ),
+                arns=(ADMIN_ARN,),
+            ),
+        ),
+    )
+    assert failing(no_escalation_path_to_admin, snap) == {"fail-member", "fail-named"}
+    assert command(no_escalation_path_to_admin, snap, "fail-member") == (
+        "aws iam delete-group-policy --group-name deployers --policy-name pass"
+    )
+    assert command(no_escalation_path_to_admin, snap, "fail-named") == (
+        "aws iam update-assume-role-policy --role-name boss"
+        " --policy-document file://trust-policy.json"
+    )
+
+
+def test_lp015_conditional_paths_pass_with_the_path_in_evidence() -> None:
+    mfa_trust = doc(
+        {
+            "Sid": "WithMfa",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        }
+    )
+    snap = iam(
+        users=(user("pass-ops", policies=(inline("p", doc(allow("sts:AssumeRole"))),)),),
+        roles=(role("admin", mfa_trust, arns=(ADMIN_ARN,)),),
+    )
+    assert passing(no_escalation_path_to_admin, snap) == {"pass-ops"}
+    assert evidence(no_escalation_path_to_admin, snap, "pass-ops").startswith(
+        "only a conditional path: user pass-ops -> role admin"
+    )
+
+
+def test_lp015_unknown_when_iam_not_collected() -> None:
+    assert statuses(no_escalation_path_to_admin, make_snapshot(gaps={"iam": "access_denied"})) == {
+        Status.UNKNOWN
+    }
+
+
+def test_lp016_flags_workload_roles_admin_in_effect_only() -> None:
+    not_s3 = {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*", "Sid": "AllButS3"}
+    iam_admin = managed("iam-admin", doc(allow(["iam:*", "sts:*"], Sid="Identity")))
+    snap = iam(
+        policies=(iam_admin,),
+        roles=(
+            role(
+                "fail-iam-all",
+                trust("lambda.amazonaws.com"),
+                policies=(inline("iam", doc(allow("iam:*", Sid="Iam"))),),
+            ),
+            role("fail-managed", arns=(iam_admin.arn,)),
+            role("not-action", policies=(inline("wide", doc(not_s3)),)),  # LP003's
+            role("literal-admin", policies=(inline("all", doc(allow("*"))),)),  # LP003's
+            role("pass-scoped", policies=(inline("q", doc(allow("sqs:ReceiveMessage"))),)),
+            role("pass-denied", policies=(inline("iam", doc(allow("iam:*"), deny("iam:Put*"))),)),
+            role("human", ROOT_TRUST, policies=(inline("iam", doc(allow("iam:*"))),)),
+        ),
+    )
+    assert failing(workload_roles_no_effective_admin, snap) == {"fail-iam-all", "fail-managed"}
+    assert passing(workload_roles_no_effective_admin, snap) == {"pass-scoped", "pass-denied"}
+    assert evidence(workload_roles_no_effective_admin, snap, "fail-iam-all") == (
+        "lambda role may run every IAM permissions-management action on * through"
+        " inline policy iam (Iam)"
+    )
+    assert command(workload_roles_no_effective_admin, snap, "fail-iam-all") == (
+        "aws iam delete-role-policy --role-name fail-iam-all --policy-name iam"
+    )
+
+
+def test_lp017_flags_unscoped_data_reads() -> None:
+    read_only = managed("ReadOnlyAccess", doc(allow(["s3:Get*", "s3:List*"], Sid="Read")), aws=True)
+    snap = iam(
+        policies=(read_only,),
+        users=(
+            user("fail-readonly", arns=(read_only.arn,)),
+            user("pass-admin", arns=(ADMIN_ARN,)),
+            user("pass-nothing"),
+        ),
+        roles=(
+            role(
+                "fail-secrets",
+                policies=(
+                    inline(
+                        "s",
+                        doc(
+                            allow(
+                                "secretsmanager:GetSecretValue",
+                                "arn:aws:secretsmanager:*:*:secret:*",
+                                Sid="All",
+                            )
+                        ),
+                    ),
+                ),
+            ),
+            role(
+                "fail-params",
+                policies=(inline("p", doc(allow("ssm:GetParameter*", Sid="Params"))),),
+            ),
+            role(
+                "pass-scoped",
+                policies=(
+                    inline(
+                        "s",
+                        doc(
+                            allow(
+                                "secretsmanager:GetSecretValue",
+                                "arn:aws:secretsmanager:*:*:secret:app/*",
+                            ),
+                            allow("s3:GetObject", "arn:aws:s3:::app-bucket/*"),
+                        ),
+                    ),
+                ),
+            ),
+            role(
+                "pass-conditional",
+                policies=(
+                    inline(
+                        "k",
+                        doc(
+                            allow(
+                                "kms:Decrypt",
+                                Condition={
+                                    "StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
+                                },
+                            )
+                        ),
+                    ),
+                ),
+            ),
+            role(
+                "pass-linked",
+                path="/aws-service-role/x/",
+                policies=(inline("s", doc(allow("s3:GetObject"))),),
+            ),
+        ),
+    )
+    assert failing(data_reads_scoped_to_resources, snap) == {
+        "fail-readonly",
+        "fail-secrets",
+        "fail-params",
+    }
+    assert passing(data_reads_scoped_to_resources, snap) == {
+        "pass-nothing",
+        "pass-scoped",
+        "pass-conditional",
+    }
+    assert evidence(data_reads_scoped_to_resources, snap, "fail-params") == (
+        "may read ssm:GetParameter on * through inline policy p (Params),"
+        " ssm:GetParameters on * through inline policy p (Params),"
+        " ssm:GetParametersByPath on * through inline policy p (Params)"
+    )
+    assert command(data_reads_scoped_to_resources, snap, "fail-readonly") == (
+        "aws iam detach-user-policy --user-name fail-readonly"
+        " --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess"
+    )
