@@ -711,6 +711,13 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         Principal="*",
     )
     lam.create_function_url_config(FunctionName="public-webhook", AuthType="NONE")
+    lam.add_permission(
+        FunctionName="public-webhook",
+        StatementId="public-url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
     lam.create_function(
         FunctionName="legacy-report",
         Runtime="python3.8",
