@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from auditor.engine.model import Check, Principle, RuleFunction, Severity, rule
+from auditor.engine.model import Check, Principle, Rule, Severity, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudtrail import Trail
 from auditor.snapshot.cloudwatch import Alarm, MetricFilter
@@ -355,169 +355,148 @@ _CIS_DOC = """
 """
 
 
-def _documented(what: str, why: str) -> Callable[[RuleFunction], RuleFunction]:
-    """Give a CIS monitoring rule its docstring (read by ``@rule``, so apply it first)."""
+def _cis_monitor_rule(
+    *,
+    id: str,
+    slug: str,
+    title: str,
+    metric: str,
+    pattern: str,
+    tokens: tuple[str, ...],
+    what: str,
+    why: str,
+    cis: str,
+    fsbp: str,
+) -> Rule:
+    """One CIS 4.x monitoring rule: the same check, its own event class.
 
-    def deco(fn: RuleFunction) -> RuleFunction:
-        fn.__doc__ = _CIS_DOC.format(what=what, why=why)
-        return fn
+    ``tokens`` are what a metric filter's pattern must mention to count as
+    watching the event class; ``pattern`` is the filter the command creates.
+    """
 
-    return deco
+    def check(snap: Snapshot) -> Iterator[Check]:
+        yield from _cis_monitor(snap, tokens, what)
+
+    check.__name__ = slug.replace("-", "_")
+    check.__doc__ = _CIS_DOC.format(what=what, why=why)
+    return rule(
+        id=id,
+        slug=slug,
+        title=title,
+        principle=OB,
+        severity=Severity.LOW,
+        needs=("cloudtrail", "logs", "cloudwatch"),
+        effort_minutes=15,
+        monthly_cost_usd=0.1,
+        remediation_cmd=_cis_cmd(metric, pattern),
+        frameworks={"cis": [cis], "fsbp": [fsbp]},
+    )(check)
 
 
-@rule(
+unauthorized_api_calls_alarmed = _cis_monitor_rule(
     id="OB007",
     slug="unauthorized-api-calls-alarmed",
     title="Unauthorised API calls raise an alarm",
-    principle=OB,
-    severity=Severity.LOW,
-    needs=("cloudtrail", "logs", "cloudwatch"),
-    effort_minutes=15,
-    monthly_cost_usd=0.1,
-    remediation_cmd=_cis_cmd(
-        "UnauthorizedAPICalls",
-        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+    metric="UnauthorizedAPICalls",
+    pattern='{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+    tokens=("UnauthorizedOperation", "AccessDenied"),
+    what="unauthorised API calls (`UnauthorizedOperation`, `AccessDenied`)",
+    why=(
+        "A burst of denied calls is often the first trace of stolen credentials probing "
+        "what they can do, or of a deployment that lost a permission."
     ),
-    frameworks={"cis": ["4.1"], "fsbp": ["CloudWatch.2"]},
+    cis="4.1",
+    fsbp="CloudWatch.2",
 )
-@_documented(
-    "unauthorised API calls (`UnauthorizedOperation`, `AccessDenied`)",
-    "A burst of denied calls is often the first trace of stolen credentials probing what they can do, or of a deployment that lost a permission.",
-)
-def unauthorized_api_calls_alarmed(snap: Snapshot) -> Iterator[Check]:
-    yield from _cis_monitor(
-        snap, ("UnauthorizedOperation", "AccessDenied"), "unauthorised API calls"
-    )
 
-
-@rule(
+console_signin_without_mfa_alarmed = _cis_monitor_rule(
     id="OB008",
     slug="console-signin-without-mfa-alarmed",
     title="Console sign-in without MFA raises an alarm",
-    principle=OB,
-    severity=Severity.LOW,
-    needs=("cloudtrail", "logs", "cloudwatch"),
-    effort_minutes=15,
-    monthly_cost_usd=0.1,
-    remediation_cmd=_cis_cmd(
-        "ConsoleSigninWithoutMFA",
-        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+    metric="ConsoleSigninWithoutMFA",
+    pattern='{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+    tokens=("ConsoleLogin", "MFAUsed"),
+    what="console sign-ins without MFA",
+    why=(
+        "A password-only console sign-in is the classic account takeover; "
+        "it should never go unnoticed."
     ),
-    frameworks={"cis": ["4.2"], "fsbp": ["CloudWatch.3"]},
+    cis="4.2",
+    fsbp="CloudWatch.3",
 )
-@_documented(
-    "console sign-ins without MFA",
-    "A password-only console sign-in is the classic account takeover; it should never go unnoticed.",
-)
-def console_signin_without_mfa_alarmed(snap: Snapshot) -> Iterator[Check]:
-    yield from _cis_monitor(snap, ("ConsoleLogin", "MFAUsed"), "console sign-in without MFA")
 
-
-@rule(
+root_usage_alarmed = _cis_monitor_rule(
     id="OB009",
     slug="root-usage-alarmed",
     title="Use of the root user raises an alarm",
-    principle=OB,
-    severity=Severity.LOW,
-    needs=("cloudtrail", "logs", "cloudwatch"),
-    effort_minutes=15,
-    monthly_cost_usd=0.1,
-    remediation_cmd=_cis_cmd(
-        "RootAccountUsage",
+    metric="RootAccountUsage",
+    pattern=(
         '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-        '&& $.eventType != "AwsServiceEvent" }',
+        '&& $.eventType != "AwsServiceEvent" }'
     ),
-    frameworks={"cis": ["4.3"], "fsbp": ["CloudWatch.1"]},
+    tokens=("userIdentity.type", "Root"),
+    what="use of the root user",
+    why="The root user should be used almost never; every use deserves a human look.",
+    cis="4.3",
+    fsbp="CloudWatch.1",
 )
-@_documented(
-    "use of the root user",
-    "The root user should be used almost never; every use deserves a human look.",
-)
-def root_usage_alarmed(snap: Snapshot) -> Iterator[Check]:
-    yield from _cis_monitor(snap, ("userIdentity.type", "Root"), "use of the root user")
 
-
-@rule(
+iam_policy_changes_alarmed = _cis_monitor_rule(
     id="OB010",
     slug="iam-policy-changes-alarmed",
     title="IAM policy changes raise an alarm",
-    principle=OB,
-    severity=Severity.LOW,
-    needs=("cloudtrail", "logs", "cloudwatch"),
-    effort_minutes=15,
-    monthly_cost_usd=0.1,
-    remediation_cmd=_cis_cmd(
-        "IAMPolicyChanges",
+    metric="IAMPolicyChanges",
+    pattern=(
         "{ ($.eventName=PutRolePolicy) || ($.eventName=AttachRolePolicy) || "
         "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || "
         "($.eventName=CreatePolicyVersion) || ($.eventName=PutUserPolicy) || "
-        "($.eventName=AttachUserPolicy) || ($.eventName=DetachRolePolicy) }",
+        "($.eventName=AttachUserPolicy) || ($.eventName=DetachRolePolicy) }"
     ),
-    frameworks={"cis": ["4.4"], "fsbp": ["CloudWatch.4"]},
+    tokens=("PutRolePolicy", "AttachRolePolicy", "CreatePolicy"),
+    what="IAM policy changes",
+    why="Privilege changes are how an intruder makes access stick; they should be rare and seen.",
+    cis="4.4",
+    fsbp="CloudWatch.4",
 )
-@_documented(
-    "IAM policy changes",
-    "Privilege changes are how an intruder makes access stick; they should be rare and seen.",
-)
-def iam_policy_changes_alarmed(snap: Snapshot) -> Iterator[Check]:
-    yield from _cis_monitor(
-        snap, ("PutRolePolicy", "AttachRolePolicy", "CreatePolicy"), "IAM policy changes"
-    )
 
-
-@rule(
+cloudtrail_changes_alarmed = _cis_monitor_rule(
     id="OB011",
     slug="cloudtrail-changes-alarmed",
     title="CloudTrail configuration changes raise an alarm",
-    principle=OB,
-    severity=Severity.LOW,
-    needs=("cloudtrail", "logs", "cloudwatch"),
-    effort_minutes=15,
-    monthly_cost_usd=0.1,
-    remediation_cmd=_cis_cmd(
-        "CloudTrailChanges",
+    metric="CloudTrailChanges",
+    pattern=(
         "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || "
         "($.eventName = DeleteTrail) || ($.eventName = StartLogging) || "
-        "($.eventName = StopLogging) }",
+        "($.eventName = StopLogging) }"
     ),
-    frameworks={"cis": ["4.5"], "fsbp": ["CloudWatch.5"]},
+    tokens=("UpdateTrail", "DeleteTrail", "StopLogging"),
+    what="CloudTrail configuration changes",
+    why=(
+        "Stopping or changing the trail blinds the audit log; "
+        "it is the first move of a careful intruder."
+    ),
+    cis="4.5",
+    fsbp="CloudWatch.5",
 )
-@_documented(
-    "CloudTrail configuration changes",
-    "Stopping or changing the trail blinds the audit log; it is the first move of a careful intruder.",
-)
-def cloudtrail_changes_alarmed(snap: Snapshot) -> Iterator[Check]:
-    yield from _cis_monitor(
-        snap, ("UpdateTrail", "DeleteTrail", "StopLogging"), "CloudTrail configuration changes"
-    )
 
-
-@rule(
+security_group_changes_alarmed = _cis_monitor_rule(
     id="OB012",
     slug="security-group-changes-alarmed",
     title="Security group changes raise an alarm",
-    principle=OB,
-    severity=Severity.LOW,
-    needs=("cloudtrail", "logs", "cloudwatch"),
-    effort_minutes=15,
-    monthly_cost_usd=0.1,
-    remediation_cmd=_cis_cmd(
-        "SecurityGroupChanges",
+    metric="SecurityGroupChanges",
+    pattern=(
         "{ ($.eventName = AuthorizeSecurityGroupIngress) || "
         "($.eventName = AuthorizeSecurityGroupEgress) || "
         "($.eventName = RevokeSecurityGroupIngress) || "
         "($.eventName = RevokeSecurityGroupEgress) || "
-        "($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }",
+        "($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }"
     ),
-    frameworks={"cis": ["4.10"], "fsbp": ["CloudWatch.10"]},
+    tokens=("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"),
+    what="security group changes",
+    why=(
+        "A security group opened to the world is the most common way "
+        "a private resource becomes public."
+    ),
+    cis="4.10",
+    fsbp="CloudWatch.10",
 )
-@_documented(
-    "security group changes",
-    "A security group opened to the world is the most common way a private resource becomes public.",
-)
-def security_group_changes_alarmed(snap: Snapshot) -> Iterator[Check]:
-    yield from _cis_monitor(
-        snap,
-        ("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"),
-        "security group changes",
-    )
