@@ -12,15 +12,12 @@ present in the snapshot are judged through the cluster only.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from auditor.analysis.network import is_unused_default_vpc
+from auditor.analysis.network import ip_permissions, is_unused_default_vpc
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
-from auditor.snapshot.ec2 import ALL_PROTOCOLS, SgRule
 from auditor.snapshot.ecr import RegistryScanning
 from auditor.snapshot.rds import DbCluster, DbInstance
 
@@ -46,29 +43,6 @@ def _databases(snap: Snapshot) -> Iterator[tuple[DbCluster | DbInstance, str]]:
         yield cluster, "db-cluster"
     for db in _standalone_instances(snap):
         yield db, "db-instance"
-
-
-def _ip_permissions(rules: Iterable[SgRule]) -> str:
-    """The rules as the ``--ip-permissions`` JSON that revokes exactly them."""
-    out: list[dict[str, Any]] = []
-    for r in rules:
-        perm: dict[str, Any] = {"IpProtocol": r.protocol}
-        if r.protocol != ALL_PROTOCOLS and r.from_port is not None:
-            perm["FromPort"] = r.from_port
-            perm["ToPort"] = r.to_port if r.to_port is not None else r.from_port
-        if r.cidr:
-            perm["IpRanges"] = [{"CidrIp": r.cidr}]
-        elif r.ipv6_cidr:
-            perm["Ipv6Ranges"] = [{"CidrIpv6": r.ipv6_cidr}]
-        elif r.prefix_list_id:
-            perm["PrefixListIds"] = [{"PrefixListId": r.prefix_list_id}]
-        elif r.source_group_id:
-            pair = {"GroupId": r.source_group_id}
-            if r.source_group_owner_id:
-                pair["UserId"] = r.source_group_owner_id
-            perm["UserIdGroupPairs"] = [pair]
-        out.append(perm)
-    return json.dumps(out, separators=(",", ":"))
 
 
 def _wildcard(pattern: str, name: str) -> bool:
@@ -378,7 +352,7 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
             ),
             region=sg.region,
             name=f"default ({sg.vpc_id})",
-            fields={"ingress": _ip_permissions(sg.ingress), "egress": _ip_permissions(sg.egress)},
+            fields={"ingress": ip_permissions(sg.ingress), "egress": ip_permissions(sg.egress)},
         )
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from auditor.analysis.ipspace import format_ports
-from auditor.analysis.network import subnet_is_public
+from auditor.analysis.network import ip_permissions, subnet_is_public
 from auditor.analysis.reachability import (
     PROTOCOLS,
     ResourceReach,
@@ -72,29 +71,6 @@ def describe_rule(r: SgRule) -> str:
     if r.protocol == ALL_PROTOCOLS:
         return f"all traffic from {_source(r)}"
     return f"{r.protocol} {_port_range(r)} from {_source(r)}"
-
-
-def ip_permissions(rules: Iterable[SgRule]) -> str:
-    """The rules as the ``--ip-permissions`` JSON that revokes exactly them."""
-    out: list[dict[str, Any]] = []
-    for r in rules:
-        perm: dict[str, Any] = {"IpProtocol": r.protocol}
-        if r.protocol != ALL_PROTOCOLS and r.from_port is not None:
-            perm["FromPort"] = r.from_port
-            perm["ToPort"] = r.to_port if r.to_port is not None else r.from_port
-        if r.cidr:
-            perm["IpRanges"] = [{"CidrIp": r.cidr}]
-        elif r.ipv6_cidr:
-            perm["Ipv6Ranges"] = [{"CidrIpv6": r.ipv6_cidr}]
-        elif r.prefix_list_id:
-            perm["PrefixListIds"] = [{"PrefixListId": r.prefix_list_id}]
-        elif r.source_group_id:
-            pair = {"GroupId": r.source_group_id}
-            if r.source_group_owner_id:
-                pair["UserId"] = r.source_group_owner_id
-            perm["UserIdGroupPairs"] = [pair]
-        out.append(perm)
-    return json.dumps(out, separators=(",", ":"))
 
 
 def _listing(rules: list[SgRule]) -> str:

@@ -13,12 +13,15 @@ Egress-only gateways (``eigw-``) carry no inbound traffic and do not count.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.analysis import per_snapshot
 from auditor.analysis.ipspace import IntervalSet, internet, parse_cidr
 from auditor.snapshot import Snapshot
-from auditor.snapshot.ec2 import Route, RouteTable
+from auditor.snapshot.ec2 import ALL_PROTOCOLS, Route, RouteTable, SgRule
 
 WORLD_V4 = "0.0.0.0/0"
 WORLD_V6 = "::/0"
@@ -128,3 +131,26 @@ def is_unused_default_vpc(snap: Snapshot, vpc_id: str) -> bool:
     return any(v.id == vpc_id and v.is_default for v in snap.ec2.vpcs) and (
         vpc_id not in vpcs_in_use(snap)
     )
+
+
+def ip_permissions(rules: Iterable[SgRule]) -> str:
+    """The rules as the ``--ip-permissions`` JSON that revokes exactly them."""
+    out: list[dict[str, Any]] = []
+    for r in rules:
+        perm: dict[str, Any] = {"IpProtocol": r.protocol}
+        if r.protocol != ALL_PROTOCOLS and r.from_port is not None:
+            perm["FromPort"] = r.from_port
+            perm["ToPort"] = r.to_port if r.to_port is not None else r.from_port
+        if r.cidr:
+            perm["IpRanges"] = [{"CidrIp": r.cidr}]
+        elif r.ipv6_cidr:
+            perm["Ipv6Ranges"] = [{"CidrIpv6": r.ipv6_cidr}]
+        elif r.prefix_list_id:
+            perm["PrefixListIds"] = [{"PrefixListId": r.prefix_list_id}]
+        elif r.source_group_id:
+            pair = {"GroupId": r.source_group_id}
+            if r.source_group_owner_id:
+                pair["UserId"] = r.source_group_owner_id
+            perm["UserIdGroupPairs"] = [pair]
+        out.append(perm)
+    return json.dumps(out, separators=(",", ":"))
