@@ -106,7 +106,7 @@ def _run_task(
     except ClientError as exc:
         err = exc.response.get("Error", {})
         op = exc.operation_name
-        log.warning("gap: %s/%s %s: %s", service, region, op, err.get("Code"))
+        log.info("gap: %s/%s %s: %s", service, region, op, err.get("Code"))
         return None, Coverage(
             service=service,
             region=region,
