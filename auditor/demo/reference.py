@@ -65,7 +65,7 @@ Choices made where the review is silent
 
 What moto cannot represent
 --------------------------
-(moto 5.2; measured, see ``docs/HELPERS.md`` and the design's "moto facts".)
+(moto 5.2; measured, see ``docs/contributing.md``.)
 
 * **ECS deployment circuit breaker**: requested (enabled, with rollback) but
   moto drops ``deploymentConfiguration``, so a snapshot shows it disabled.
