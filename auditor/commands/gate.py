@@ -376,10 +376,10 @@ def diff_cmd(old: Path, new: Path, fmt: str, out: Path | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["junit", "asff", "ocsf"]),
+    type=click.Choice(["junit", "sarif", "asff", "ocsf"]),
     required=True,
-    help="junit: JUnit XML; asff: Security Hub BatchImportFindings batches; "
-    "ocsf: OCSF Detection Findings (JSON array).",
+    help="junit: JUnit XML; sarif: SARIF 2.1.0 (GitHub code scanning); asff: Security Hub "
+    "BatchImportFindings batches; ocsf: OCSF Detection Findings (JSON array).",
 )
 @click.option(
     "-o",
@@ -387,12 +387,12 @@ def diff_cmd(old: Path, new: Path, fmt: str, out: Path | None) -> None:
     "out",
     type=click.Path(path_type=Path),
     required=True,
-    help="Output file (junit, ocsf) or directory (asff: batch-0001.json, ...).",
+    help="Output file (junit, sarif, ocsf) or directory (asff: batch-0001.json, ...).",
 )
 @click.option("--failed-only", is_flag=True, help="Only FAIL results (asff, ocsf).")
 @errors_to_exit
 def export(results: Path, fmt: str, out: Path, failed_only: bool) -> None:
-    """Write a results file as JUnit XML, Security Hub ASFF or OCSF JSON."""
+    """Write a results file as JUnit XML, SARIF, Security Hub ASFF or OCSF JSON."""
     import json
 
     from auditor.render.json import load_results
@@ -403,6 +403,12 @@ def export(results: Path, fmt: str, out: Path, failed_only: bool) -> None:
 
         _write(out, junit_xml(result))
         click.echo(f"auditor: {len(result.results)} test case(s) -> {out}", err=True)
+    elif fmt == "sarif":
+        from auditor.export import sarif_log
+
+        log = sarif_log(result)
+        _write(out, json.dumps(log, indent=1, ensure_ascii=False) + "\n")
+        click.echo(f"auditor: {len(log['runs'][0]['results'])} SARIF result(s) -> {out}", err=True)
     elif fmt == "ocsf":
         from auditor.export import ocsf_findings
 

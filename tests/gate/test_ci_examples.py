@@ -88,7 +88,7 @@ def test_the_checker_rejects_drift() -> None:
     with pytest.raises(click.UsageError):
         check_command(["gate", "--baseline", "b.json", "--fail-on-news", "high"])
     with pytest.raises(click.UsageError):
-        check_command(["export", "--format", "sarif", "r.json", "-o", "x"])
+        check_command(["export", "--format", "xlsx", "r.json", "-o", "x"])
     assert auditor_commands('FOO=1 auditor scan --region "$R" || test $? -eq 3') == [
         ["scan", "--region", "$R"]
     ]
