@@ -12,6 +12,7 @@ from auditor.engine.evaluate import evaluate_rule
 from auditor.engine.model import Rule, Status
 from auditor.services import GLOBAL_REGION, SERVICES
 from auditor.snapshot import SECTION_ATTRS, CallStats, CollectionStatus, Coverage, Snapshot
+from auditor.snapshot.rds import DbCluster, DbInstance
 
 REGION = "us-west-2"
 ACCOUNT_ID = "123456789012"
@@ -102,3 +103,43 @@ def command(rule: Rule, snap: Snapshot, name: str) -> str:
         if (r.resource_name or r.resource_id) == name:
             return str(r.remediation_cmd)
     raise KeyError(name)
+
+
+# ------------------------------------------------------------- shared factories
+
+
+def db_instance(name: str, **kw: Any) -> DbInstance:
+    fields: dict[str, Any] = {
+        "id": name,
+        "arn": f"arn:aws:rds:{REGION}:{ACCOUNT_ID}:db:{name}",
+        "region": REGION,
+        "engine": "postgres",
+        "engine_version": "16.3",
+        "instance_class": "db.t4g.micro",
+        "status": "available",
+        "publicly_accessible": False,
+        "storage_encrypted": True,
+        "deletion_protection": True,
+        "backup_retention_days": 7,
+        "iam_auth": False,
+        "multi_az": False,
+    }
+    fields.update(kw)
+    return DbInstance.model_validate(fields)
+
+
+def db_cluster(name: str, **kw: Any) -> DbCluster:
+    fields: dict[str, Any] = {
+        "id": name,
+        "arn": f"arn:aws:rds:{REGION}:{ACCOUNT_ID}:cluster:{name}",
+        "region": REGION,
+        "engine": "aurora-postgresql",
+        "engine_version": "16.3",
+        "status": "available",
+        "storage_encrypted": True,
+        "deletion_protection": True,
+        "backup_retention_days": 7,
+        "iam_auth": False,
+    }
+    fields.update(kw)
+    return DbCluster.model_validate(fields)

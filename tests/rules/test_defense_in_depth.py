@@ -31,6 +31,8 @@ from tests.rules.helpers import (
     ACCOUNT_ID,
     REGION,
     command,
+    db_cluster,
+    db_instance,
     evidence,
     failing,
     make_snapshot,
@@ -42,43 +44,6 @@ from tests.rules.helpers import (
 OTHER_REGION = "eu-west-1"
 
 # ---------------------------------------------------------------- factories
-
-
-def db_instance(name: str, **kw: Any) -> DbInstance:
-    fields: dict[str, Any] = {
-        "id": name,
-        "arn": f"arn:aws:rds:{REGION}:{ACCOUNT_ID}:db:{name}",
-        "region": REGION,
-        "engine": "postgres",
-        "engine_version": "16.3",
-        "instance_class": "db.t4g.micro",
-        "status": "available",
-        "publicly_accessible": False,
-        "storage_encrypted": True,
-        "deletion_protection": True,
-        "backup_retention_days": 7,
-        "iam_auth": False,
-        "multi_az": False,
-    }
-    fields.update(kw)
-    return DbInstance.model_validate(fields)
-
-
-def db_cluster(name: str, **kw: Any) -> DbCluster:
-    fields: dict[str, Any] = {
-        "id": name,
-        "arn": f"arn:aws:rds:{REGION}:{ACCOUNT_ID}:cluster:{name}",
-        "region": REGION,
-        "engine": "aurora-postgresql",
-        "engine_version": "16.3",
-        "status": "available",
-        "storage_encrypted": True,
-        "deletion_protection": True,
-        "backup_retention_days": 7,
-        "iam_auth": False,
-    }
-    fields.update(kw)
-    return DbCluster.model_validate(fields)
 
 
 def rds(*dbs: DbInstance | DbCluster) -> Any:
