@@ -1393,3 +1393,79 @@ def data_reads_scoped_to_resources(snap: Snapshot) -> Iterator[Check]:
             evidence=f"may read {_quoted(grants)}",
             **_fix_fields(node, found[0][1].source),
         )
+
+
+@rule(
+    id="LP018",
+    slug="password-policy-strong",
+    title="The IAM password policy is strong where IAM users sign in with passwords",
+    principle=Principle.LEAST_PRIVILEGE,
+    severity=Severity.MEDIUM,
+    needs=("iam",),
+    effort_minutes=5,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws iam update-account-password-policy --minimum-password-length {min_length}"
+        " --password-reuse-prevention {reuse} --require-symbols --require-numbers"
+        " --require-uppercase-characters --require-lowercase-characters"
+    ),
+    frameworks={"cis": ["1.8", "1.9"], "fsbp": ["IAM.7"]},
+)
+def password_policy_strong(
+    snap: Snapshot, min_length: int = 14, min_reuse_prevention: int = 24
+) -> Iterator[Check]:
+    """
+    ## What it checks
+    When at least one IAM user has a console password, the account password
+    policy exists, requires at least `min_length` characters (default 14, CIS
+    1.8) with upper and lower case, numbers and symbols, and prevents reusing
+    the last `min_reuse_prevention` passwords (default 24, CIS 1.9). With no
+    console password in the account (people sign in through SSO or a role),
+    there is nothing for the policy to govern and the rule gives no result.
+
+    ## Why it matters
+    Without a policy, IAM allows any 8-character password and reusing it
+    forever: a console password is then as strong as its owner's habits, and
+    console access to AWS is the highest-value credential most people hold.
+
+    ## Remediation
+    One account-wide command; it applies at each user's next password change.
+    Better still, move people to IAM Identity Center and delete the passwords.
+
+    ## References
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
+    """
+    console_users = sorted(
+        row.user for row in snap.iam.credential_report if row.password_enabled and not row.is_root
+    )
+    if not console_users:
+        return
+    policy = snap.iam.password_policy[0] if snap.iam.password_policy else None
+    weak: list[str] = []
+    if policy is None or not policy.present:
+        weak.append("no password policy (IAM's default allows any 8 characters)")
+    else:
+        if policy.minimum_length < min_length:
+            weak.append(f"minimum length {policy.minimum_length} < {min_length}")
+        if policy.reuse_prevention < min_reuse_prevention:
+            weak.append(f"reuse prevention {policy.reuse_prevention} < {min_reuse_prevention}")
+        missing = [
+            name
+            for name, required in (
+                ("symbols", policy.require_symbols),
+                ("numbers", policy.require_numbers),
+                ("uppercase", policy.require_uppercase),
+                ("lowercase", policy.require_lowercase),
+            )
+            if not required
+        ]
+        if missing:
+            weak.append("does not require " + ", ".join(missing))
+    users = f"{len(console_users)} console user(s), e.g. {console_users[0]}"
+    yield Check.account(
+        ok=not weak,
+        evidence=("; ".join(weak) if weak else "password policy meets the thresholds")
+        + f" ({users})",
+        min_length=str(min_length),
+        reuse=str(min_reuse_prevention),
+    )

@@ -25,7 +25,7 @@ ClientFn = Callable[[str, str], Any]
 
 #: (resource name, what is wrong) for every planted violation.
 PLANTED: tuple[tuple[str, str], ...] = (
-    ("dev-alice", "console password without MFA"),
+    ("dev-alice", "console password without MFA, and no account password policy"),
     ("ci-bot", "long-lived access key; PassRole + lambda:CreateFunction on *"),
     ("s3-everything", "customer policy granting s3:* on *"),
     ("app-admin-task-role", "ECS task role with * on *"),

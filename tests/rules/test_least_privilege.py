@@ -37,6 +37,7 @@ from auditor.snapshot.iam import (
     IamUser,
     InlinePolicy,
     ManagedPolicy,
+    PasswordPolicy,
 )
 from auditor.snapshot.lambda_ import LambdaFunction, LambdaSection
 from tests.rules.helpers import (
@@ -1248,4 +1249,64 @@ def test_lp017_flags_unscoped_data_reads() -> None:
     assert command(data_reads_scoped_to_resources, snap, "fail-readonly") == (
         "aws iam detach-user-policy --user-name fail-readonly"
         " --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess"
+    )
+
+
+def _report_row(user: str, password: bool) -> CredentialReportRow:
+    return CredentialReportRow(
+        user=user,
+        arn=f"arn:aws:iam::123456789012:user/{user}",
+        user_created=None,
+        password_enabled=password,
+        password_last_used=None,
+        password_last_changed=None,
+        mfa_active=True,
+        access_key_1_active=False,
+        access_key_1_last_rotated=None,
+        access_key_1_last_used=None,
+        access_key_2_active=False,
+        access_key_2_last_rotated=None,
+        access_key_2_last_used=None,
+    )
+
+
+def _with_policy(policy: PasswordPolicy | None, *, console: bool = True) -> Any:
+    return make_snapshot(
+        iam=IamSection(
+            credential_report=(_report_row("pass-or-fail-user", console),),
+            password_policy=(policy,) if policy else (PasswordPolicy(present=False),),
+        )
+    )
+
+
+STRONG = PasswordPolicy(
+    present=True,
+    minimum_length=14,
+    reuse_prevention=24,
+    require_symbols=True,
+    require_numbers=True,
+    require_uppercase=True,
+    require_lowercase=True,
+)
+
+
+def test_lp018_password_policy_pass_fail_and_not_applicable() -> None:
+    from auditor.rules.least_privilege import password_policy_strong
+
+    assert passing(password_policy_strong, _with_policy(STRONG)) == {"account"}
+    absent = _with_policy(None)
+    assert failing(password_policy_strong, absent) == {"account"}
+    assert evidence(password_policy_strong, absent, "account").startswith("no password policy")
+    weak = _with_policy(STRONG.model_copy(update={"minimum_length": 8, "require_symbols": False}))
+    assert failing(password_policy_strong, weak) == {"account"}
+    assert "minimum length 8 < 14" in evidence(password_policy_strong, weak, "account")
+    assert "symbols" in evidence(password_policy_strong, weak, "account")
+    # thresholds are configurable
+    assert passing(password_policy_strong, weak, min_length=8) == set()
+    lenient = _with_policy(STRONG.model_copy(update={"minimum_length": 10}))
+    assert passing(password_policy_strong, lenient, min_length=10) == {"account"}
+    # no console password anywhere: nothing to govern, no result
+    assert statuses(password_policy_strong, _with_policy(None, console=False)) == set()
+    assert command(password_policy_strong, absent, "account").startswith(
+        "aws iam update-account-password-policy --minimum-password-length 14"
     )
