@@ -37,7 +37,7 @@ from auditor.engine.results import (
     Waiver,
 )
 from auditor.engine.scoring import NOT_APPLICABLE, grade_rank
-from auditor.snapshot.base import CollectionStatus, Coverage, Model
+from auditor.snapshot.base import Coverage, Model
 
 _ACCOUNT = "<account>"
 #: Region of the UNKNOWN results of a service that was not collected anywhere.
@@ -158,11 +158,7 @@ class Diff(Model):
 
 def real_gaps(gaps: Iterable[Coverage]) -> list[Coverage]:
     """Gaps that hide data: a service left out on purpose (``--services``) is not one."""
-    return [
-        g
-        for g in gaps
-        if g.is_gap and not (g.status is CollectionStatus.SKIPPED and g.message == "not requested")
-    ]
+    return [g for g in gaps if g.is_gap and g.requested]
 
 
 def _key(finding_id: str, account: str) -> str:
