@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,15 +106,12 @@ def account(_moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Acco
 
 def test_an_unchanged_account_passes(account: Account) -> None:
     before = account.baseline.read_bytes()
-    started = time.perf_counter()
     result = auditor("gate", "--baseline", account.baseline, url=account.url, cwd=account.work)
-    elapsed = time.perf_counter() - started
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("auditor gate: PASS (exit 0)")
     assert "0 new, 0 fixed" in result.stderr
     assert account.baseline.read_bytes() == before
-    assert elapsed < 60, f"gate took {elapsed:.1f}s"
 
 
 def test_opening_the_database_to_the_world_fails_and_reverting_passes(account: Account) -> None:

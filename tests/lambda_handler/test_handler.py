@@ -120,13 +120,10 @@ def test_scheduled_run_stores_reports_metrics_and_logs(
 ) -> None:
     from auditor.render.json import load_results
 
-    started = time.monotonic()
     out, emf, logs = _invoke(capsys)
-    took = time.monotonic() - started
 
     assert out["status"] == "complete", out["incomplete_reasons"]
     assert out["verdict"] == "no_baseline" and out["notified"] is False
-    assert took < 60
     # Three reports under a dated key and under latest/, nothing else.
     history = out["keys"]["history"]
     assert set(history) == set(REPORTS) == set(out["keys"]["latest"])

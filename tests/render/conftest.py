@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +16,12 @@ REPO = Path(__file__).resolve().parents[2]
 class DemoRun:
     out: Path
     result: subprocess.CompletedProcess[str]
-    seconds: float
 
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """``python -m auditor demo --output-dir <tmp>`` in a fresh process (moto in-process there)."""
     out = tmp_path_factory.mktemp("demo") / "auditor-report"
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "auditor", "demo", "--output-dir", str(out)],
         cwd=REPO,
@@ -33,4 +30,4 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         timeout=300,
         check=False,
     )
-    return DemoRun(out=out, result=result, seconds=time.monotonic() - started)
+    return DemoRun(out=out, result=result)

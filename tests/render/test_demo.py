@@ -19,11 +19,10 @@ INSIGHTS = (
 
 
 @pytest.mark.e2e
-def test_demo_writes_the_full_review_quickly(demo_run: DemoRun) -> None:
+def test_demo_writes_the_full_review(demo_run: DemoRun) -> None:
     run = demo_run.result
     assert run.returncode == EXIT_OK, run.stderr[-3000:]
     assert run.stdout == ""  # human output on stderr; moto's chatter silenced
-    assert demo_run.seconds < 60
     names = sorted(p.name for p in demo_run.out.iterdir())
     assert names == ["report.html", "report.md", "results.json"]
     assert f"open the review: {(demo_run.out / 'report.html').resolve().as_uri()}" in run.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import time
 from collections import Counter
 
 import pytest
@@ -112,14 +111,11 @@ def test_hostile_strings_stay_text(make: object) -> None:
     assert "beacon" not in "".join(scan.scripts + scan.styles)
 
 
-def test_100k_results_render_in_seconds_and_stay_small() -> None:
+def test_100k_results_render_summarised_and_small() -> None:
     result = synthetic_result(100_000)
-    started = time.perf_counter()
-    html = render_html(build_view(result))
-    elapsed = time.perf_counter() - started
+    html = render_html(build_view(result))  # speed: bench/render_bench.py
     scan = scan_html(html)
     size_mb = len(html.encode()) / 1e6
-    assert elapsed < 15, f"{elapsed:.1f}s"  # ~2 s on a laptop; generous for CI
     assert size_mb < 5, f"{size_mb:.1f} MB"
     # summarised per rule, never one giant table: rows per rule are bounded
     rows = Counter(scan.tags)["tr"]
