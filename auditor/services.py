@@ -49,6 +49,13 @@ SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
     for spec in (
         ServiceSpec("iam", "auditor.collect.iam:collect_iam", ("iam",), is_global=True),
+        ServiceSpec(
+            "iam-credential-report",
+            "auditor.collect.iam:collect_credential_report",
+            ("iam",),
+            is_global=True,
+            section="iam",
+        ),
         ServiceSpec("ec2", "auditor.collect.ec2:collect_ec2", ("ec2",)),
         ServiceSpec("rds", "auditor.collect.rds:collect_rds", ("rds",)),
         ServiceSpec(

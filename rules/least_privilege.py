@@ -824,7 +824,7 @@ def _active_keys(
     title="IAM users with a console password have MFA",
     principle=Principle.LEAST_PRIVILEGE,
     severity=Severity.HIGH,
-    needs=("iam",),
+    needs=("iam", "iam-credential-report"),
     effort_minutes=10,
     monthly_cost_usd=0,
     remediation_cmd=(
@@ -875,7 +875,7 @@ def console_users_have_mfa(snap: Snapshot) -> Iterator[Check]:
     title="Active IAM user access keys are rotated within 90 days",
     principle=Principle.LEAST_PRIVILEGE,
     severity=Severity.MEDIUM,
-    needs=("iam",),
+    needs=("iam", "iam-credential-report"),
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd="aws iam create-access-key --user-name {name}",
@@ -924,7 +924,7 @@ def access_keys_rotated(snap: Snapshot, max_age_days: int = 90) -> Iterator[Chec
     title="No active IAM user access key has gone unused for 90 days",
     principle=Principle.LEAST_PRIVILEGE,
     severity=Severity.MEDIUM,
-    needs=("iam",),
+    needs=("iam", "iam-credential-report"),
     effort_minutes=10,
     monthly_cost_usd=0,
     remediation_cmd=(
@@ -1401,7 +1401,7 @@ def data_reads_scoped_to_resources(snap: Snapshot) -> Iterator[Check]:
     title="The IAM password policy is strong where IAM users sign in with passwords",
     principle=Principle.LEAST_PRIVILEGE,
     severity=Severity.MEDIUM,
-    needs=("iam",),
+    needs=("iam", "iam-credential-report"),
     effort_minutes=5,
     monthly_cost_usd=0,
     remediation_cmd=(

@@ -338,7 +338,7 @@ def ecs_exec_audited(snap: Snapshot) -> Iterator[Check]:
     title="No IAM user holds an active long-lived access key",
     principle=Principle.ZERO_TRUST,
     severity=Severity.MEDIUM,
-    needs=("iam",),
+    needs=("iam", "iam-credential-report"),
     effort_minutes=120,
     monthly_cost_usd=0,
     remediation_cmd=(

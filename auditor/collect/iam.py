@@ -324,8 +324,22 @@ def _saml_providers(iam: Any) -> list[SamlProvider]:
     return sorted(providers, key=lambda p: p.arn)
 
 
+def collect_credential_report(clients: ClientFactory, region: str) -> IamSection:
+    """The credential report (the ``iam-credential-report`` unit, gapped on its own).
+
+    Generating it needs ``iam:GenerateCredentialReport`` and can take a while;
+    a failure here must not cost the principals and policies.
+    """
+    iam = clients("iam", region)
+    return IamSection(credential_report=parse_credential_report(fetch_credential_report(iam)))
+
+
 def collect_iam(clients: ClientFactory, region: str) -> IamSection:
-    """IAM is global: ``region`` only chooses the client's endpoint region."""
+    """IAM is global: ``region`` only chooses the client's endpoint region.
+
+    Principals, policies, account settings and identity providers; the
+    credential report is its own unit (:func:`collect_credential_report`).
+    """
     iam = clients("iam", region)
     users, groups, roles, policies = _authorization_details(iam)
     return IamSection(
@@ -333,7 +347,6 @@ def collect_iam(clients: ClientFactory, region: str) -> IamSection:
         groups=tuple(groups),
         roles=tuple(roles),
         policies=tuple(policies),
-        credential_report=parse_credential_report(fetch_credential_report(iam)),
         account_summary=(_account_summary(iam),),
         password_policy=(_password_policy(iam),),
         oidc_providers=tuple(_oidc_providers(iam)),

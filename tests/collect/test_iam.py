@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from auditor.collect.iam import (
     _policy,
+    collect_credential_report,
     collect_iam,
     fetch_credential_report,
     parse_credential_report,
@@ -120,7 +121,8 @@ def _build_account(setup: Any) -> dict[str, str]:
 @pytest.fixture
 def account(aws: Any, setup: Any) -> tuple[IamSection, dict[str, str], Any]:
     arns = _build_account(setup)
-    return collect_iam(aws, REGION), arns, aws
+    section = IamSection.merge([collect_iam(aws, REGION), collect_credential_report(aws, REGION)])
+    return section, arns, aws
 
 
 def test_users_with_groups_inline_and_attached_policies(account: Any) -> None:
@@ -275,7 +277,7 @@ def test_password_policy_present(aws: Any, setup: Any) -> None:
 
 
 def test_empty_account(aws: Any) -> None:
-    section = collect_iam(aws, REGION)
+    section = IamSection.merge([collect_iam(aws, REGION), collect_credential_report(aws, REGION)])
     assert (section.users, section.roles, section.groups, section.policies) == ((), (), (), ())
     assert (section.credential_report, section.oidc_providers, section.saml_providers) == (
         (),
@@ -478,3 +480,25 @@ def test_credential_report_other_errors_propagate_at_once() -> None:
     with pytest.raises(ClientError):
         fetch_credential_report(client, delays=(0.1,), sleep=pauses.append)
     assert pauses == []
+
+
+def test_a_denied_credential_report_gaps_only_its_unit(aws: Any, setup: Any) -> None:
+    from auditor.collect import collect
+    from auditor.snapshot import CollectionStatus
+    from tests.scenarios.reference import deny_access
+
+    setup("iam").create_user(UserName="alice")
+    aws.session.events.register("before-call.iam.GenerateCredentialReport", deny_access)
+
+    snap = collect(aws, [REGION], ["iam", "iam-credential-report"])
+
+    coverage = {c.service: c for c in snap.coverage if c.service.startswith("iam")}
+    assert coverage["iam"].status is CollectionStatus.OK
+    denied = coverage["iam-credential-report"]
+    assert (denied.status, denied.operation, denied.error_code) == (
+        CollectionStatus.ACCESS_DENIED,
+        "GenerateCredentialReport",
+        "AccessDeniedException",
+    )
+    assert [u.name for u in snap.iam.users] == ["alice"]  # the principals survive
+    assert snap.iam.credential_report == ()
