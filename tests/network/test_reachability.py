@@ -9,11 +9,9 @@ from auditor.analysis.network import internet_routes, subnet_is_public
 from auditor.analysis.reachability import analyse, path_text, reach_of, subnet_class
 from auditor.snapshot.ec2 import (
     Ec2Section,
-    Instance,
     InternetGateway,
     NaclEntry,
     NetworkAcl,
-    NetworkInterface,
     Route,
     RouteTable,
     SecurityGroup,
@@ -21,7 +19,7 @@ from auditor.snapshot.ec2 import (
     Subnet,
 )
 from auditor.snapshot.rds import DbInstance, DbSubnetGroup, RdsSection
-from tests.rules.helpers import ACCOUNT_ID, REGION, make_snapshot
+from tests.rules.helpers import ACCOUNT_ID, REGION, instance, interface, make_snapshot
 
 LOCAL = Route(destination_cidr="10.0.0.0/16", target="local")
 
@@ -78,38 +76,6 @@ def acl(
         subnet_ids=subnets,
         entries=entries,
     )
-
-
-def instance(iid: str, subnet_id: str, *groups: str, **kw: Any) -> Instance:
-    fields: dict[str, Any] = {
-        "id": iid,
-        "region": REGION,
-        "state": "running",
-        "instance_type": "t4g.nano",
-        "image_id": "ami-1",
-        "vpc_id": "vpc-1",
-        "subnet_id": subnet_id,
-        "private_ip": "10.0.0.10",
-        "security_group_ids": groups,
-    }
-    fields.update(kw)
-    return Instance.model_validate(fields)
-
-
-def interface(eid: str, subnet_id: str, *groups: str, **kw: Any) -> NetworkInterface:
-    fields: dict[str, Any] = {
-        "id": eid,
-        "region": REGION,
-        "vpc_id": "vpc-1",
-        "subnet_id": subnet_id,
-        "description": "",
-        "interface_type": "interface",
-        "status": "in-use",
-        "private_ip": "10.0.0.20",
-        "security_group_ids": groups,
-    }
-    fields.update(kw)
-    return NetworkInterface.model_validate(fields)
 
 
 IGW = InternetGateway(id="igw-1", region=REGION, vpc_ids=("vpc-1",))

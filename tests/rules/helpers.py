@@ -12,6 +12,7 @@ from auditor.engine.evaluate import evaluate_rule
 from auditor.engine.model import Rule, Status
 from auditor.services import GLOBAL_REGION, SERVICES
 from auditor.snapshot import SECTION_ATTRS, CallStats, CollectionStatus, Coverage, Snapshot
+from auditor.snapshot.ec2 import Instance, NetworkInterface
 from auditor.snapshot.rds import DbCluster, DbInstance
 
 REGION = "us-west-2"
@@ -143,3 +144,35 @@ def db_cluster(name: str, **kw: Any) -> DbCluster:
     }
     fields.update(kw)
     return DbCluster.model_validate(fields)
+
+
+def instance(iid: str, subnet_id: str, *groups: str, **kw: Any) -> Instance:
+    fields: dict[str, Any] = {
+        "id": iid,
+        "region": REGION,
+        "state": "running",
+        "instance_type": "t4g.nano",
+        "image_id": "ami-1",
+        "vpc_id": "vpc-1",
+        "subnet_id": subnet_id,
+        "private_ip": "10.0.0.10",
+        "security_group_ids": groups,
+    }
+    fields.update(kw)
+    return Instance.model_validate(fields)
+
+
+def interface(eid: str, subnet_id: str, *groups: str, **kw: Any) -> NetworkInterface:
+    fields: dict[str, Any] = {
+        "id": eid,
+        "region": REGION,
+        "vpc_id": "vpc-1",
+        "subnet_id": subnet_id,
+        "description": "",
+        "interface_type": "interface",
+        "status": "in-use",
+        "private_ip": "10.0.0.20",
+        "security_group_ids": groups,
+    }
+    fields.update(kw)
+    return NetworkInterface.model_validate(fields)

@@ -20,11 +20,9 @@ from auditor.rules.network_isolation import (
 from auditor.engine.model import Status
 from auditor.snapshot.ec2 import (
     Ec2Section,
-    Instance,
     InternetGateway,
     NaclEntry,
     NetworkAcl,
-    NetworkInterface,
     Route,
     RouteTable,
     SecurityGroup,
@@ -43,6 +41,8 @@ from tests.rules.helpers import (
     db_instance,
     evidence,
     failing,
+    instance,
+    interface,
     make_snapshot,
     passing,
     results,
@@ -607,38 +607,6 @@ def paths_network(*groups: SecurityGroup, **resources: Any) -> Ec2Section:
     )
 
 
-def ec2_instance(name: str, subnet_id: str, *groups: str, **kw: Any) -> Instance:
-    fields: dict[str, Any] = {
-        "id": name,
-        "region": REGION,
-        "state": "running",
-        "instance_type": "t4g.nano",
-        "image_id": "ami-1",
-        "vpc_id": "vpc-1",
-        "subnet_id": subnet_id,
-        "private_ip": "10.0.0.10",
-        "security_group_ids": groups,
-    }
-    fields.update(kw)
-    return Instance.model_validate(fields)
-
-
-def eni(name: str, subnet_id: str, *groups: str, **kw: Any) -> NetworkInterface:
-    fields: dict[str, Any] = {
-        "id": name,
-        "region": REGION,
-        "vpc_id": "vpc-1",
-        "subnet_id": subnet_id,
-        "description": "",
-        "interface_type": "interface",
-        "status": "in-use",
-        "private_ip": "10.0.0.20",
-        "security_group_ids": groups,
-    }
-    fields.update(kw)
-    return NetworkInterface.model_validate(fields)
-
-
 def function(name: str, subnet_id: str, *groups: str) -> LambdaFunction:
     return LambdaFunction(
         arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
@@ -709,34 +677,30 @@ def test_ni007_flags_databases_and_admin_ports_reachable_from_the_internet() -> 
             )
         ),
         instances=(
-            ec2_instance("fail-ssh", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),
-            ec2_instance("fail-v6-mongo", "subnet-pub-main", "sg-mongo-world6"),
-            ec2_instance("pass-web", "subnet-pub-a", "sg-https-world", public_ip="54.0.0.2"),
-            ec2_instance("pass-office-ssh", "subnet-pub-a", "sg-ssh-office", public_ip="54.0.0.3"),
-            ec2_instance(
-                "pass-acl-web-only", "subnet-web-only", "sg-all-world", public_ip="54.0.0.4"
-            ),
-            ec2_instance(
-                "pass-acl-no-reply", "subnet-no-reply", "sg-all-world", public_ip="54.0.0.5"
-            ),
-            ec2_instance("pass-acl-order", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
-            ec2_instance("pass-blackhole", "subnet-dead", "sg-all-world", public_ip="54.0.0.7"),
-            ec2_instance("pass-no-address", "subnet-pub-a", "sg-all-world"),
-            ec2_instance(
+            instance("fail-ssh", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),
+            instance("fail-v6-mongo", "subnet-pub-main", "sg-mongo-world6"),
+            instance("pass-web", "subnet-pub-a", "sg-https-world", public_ip="54.0.0.2"),
+            instance("pass-office-ssh", "subnet-pub-a", "sg-ssh-office", public_ip="54.0.0.3"),
+            instance("pass-acl-web-only", "subnet-web-only", "sg-all-world", public_ip="54.0.0.4"),
+            instance("pass-acl-no-reply", "subnet-no-reply", "sg-all-world", public_ip="54.0.0.5"),
+            instance("pass-acl-order", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
+            instance("pass-blackhole", "subnet-dead", "sg-all-world", public_ip="54.0.0.7"),
+            instance("pass-no-address", "subnet-pub-a", "sg-all-world"),
+            instance(
                 "gone", "subnet-pub-a", "sg-all-world", public_ip="54.0.0.8", state="terminated"
             ),
         ),
         enis=(
-            eni(
+            interface(
                 "eni-v6",
                 "subnet-pub-main",
                 "sg-mongo-world6",
                 ipv6_addresses=("2600:1f14::9",),
                 attached_instance_id="fail-v6-mongo",
             ),
-            eni("fail-eni-rdp", "subnet-pub-a", "sg-rdp-world", public_ip="54.0.0.9"),
+            interface("fail-eni-rdp", "subnet-pub-a", "sg-rdp-world", public_ip="54.0.0.9"),
             # Managed for RDS: judged through the database, not on its own.
-            eni(
+            interface(
                 "eni-rds",
                 "subnet-pub-a",
                 "sg-pg-world",
@@ -834,9 +798,7 @@ def test_ni007_flags_databases_and_admin_ports_reachable_from_the_internet() -> 
 
 def test_ni007_network_acl_rule_numbers_decide_not_list_order() -> None:
     snap = paths_snapshot(
-        instances=(
-            ec2_instance("pass-deny-50", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
-        )
+        instances=(instance("pass-deny-50", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),)
     )
     rule = databases_and_admin_ports_not_internet_reachable
     assert passing(rule, snap) == {"pass-deny-50"}
@@ -893,9 +855,7 @@ def test_ni007_unknown_where_databases_or_services_were_not_collected() -> None:
         gaps={"rds": "access_denied"},
         ec2=paths_network(
             *PATH_GROUPS,
-            instances=(
-                ec2_instance("fail-ssh", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),
-            ),
+            instances=(instance("fail-ssh", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),),
         ),
     )
     rule = databases_and_admin_ports_not_internet_reachable
@@ -940,14 +900,12 @@ def test_ni008_flags_resources_one_change_from_the_internet() -> None:
         ),
         instances=(
             # One ACL edit away: SSH open to the world, denied by the subnet's ACL alone.
-            ec2_instance("fail-acl-away", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
+            instance("fail-acl-away", "subnet-order", "sg-ssh-world", public_ip="54.0.0.6"),
             # Already reachable (NI007's) and nothing else one change away.
-            ec2_instance(
-                "pass-exposed-today", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"
-            ),
-            ec2_instance("pass-web", "subnet-pub-a", "sg-https-world", public_ip="54.0.0.2"),
+            instance("pass-exposed-today", "subnet-pub-a", "sg-ssh-world", public_ip="54.0.0.1"),
+            instance("pass-web", "subnet-pub-a", "sg-https-world", public_ip="54.0.0.2"),
             # No public address and a private subnet: two changes.
-            ec2_instance("pass-private", "subnet-priv-a", "sg-ssh-world"),
+            instance("pass-private", "subnet-priv-a", "sg-ssh-world"),
         ),
         lambda_=LambdaSection(functions=(function("pass-fn", "subnet-priv-a", "sg-all-world"),)),
     )
