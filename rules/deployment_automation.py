@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 from auditor.analysis.policy import principals, statements
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.engine.model import Check, Principle, Severity, Tier, rule
 from auditor.snapshot import Snapshot
 
 DA = Principle.DEPLOYMENT_AUTOMATION
@@ -51,6 +52,7 @@ def _ci_deploy_roles(snap: Snapshot) -> list[tuple[str, str]]:
         "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com "
         "--client-id-list sts.amazonaws.com  # then a deploy role trusting repo:OWNER/REPO:ref:refs/heads/main"
     ),
+    tier=Tier.ADVANCED,
 )
 def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Iterator[Check]:
     """
@@ -114,6 +116,7 @@ def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Itera
         "--deployment-configuration 'deploymentCircuitBreaker={{enable=true,rollback=true}}' "
         "--region {region}"
     ),
+    tier=Tier.STANDARD,
 )
 def ecs_deployment_circuit_breaker_enabled(snap: Snapshot) -> Iterator[Check]:
     """
@@ -175,6 +178,7 @@ def _mutable_reference(image: str) -> str:
         "aws ecs register-task-definition --family {name} --region {region} "
         "--cli-input-json file://taskdef.json  # with image {image_base}@sha256:<digest> or a version tag"
     ),
+    tier=Tier.STANDARD,
 )
 def images_pinned_by_version_or_digest(snap: Snapshot) -> Iterator[Check]:
     """
@@ -212,6 +216,78 @@ def images_pinned_by_version_or_digest(snap: Snapshot) -> Iterator[Check]:
         )
 
 
+#: An image in a private ECR registry (any account: a shared registry in the
+#: organization counts): ``<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/...``.
+_PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+
+
+def _registry(image: str) -> str:
+    """The registry host of an image reference (Docker Hub for a bare name)."""
+    first = image.split("/", 1)[0]
+    if "/" in image and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+@rule(
+    id="DA007",
+    slug="images-from-private-registry",
+    title="Task definitions pull images from a private ECR registry",
+    principle=DA,
+    severity=Severity.MEDIUM,
+    needs=("ecs",),
+    effort_minutes=60,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws ecr create-pull-through-cache-rule --ecr-repository-prefix ecr-public "
+        "--upstream-registry-url public.ecr.aws --region {region}"
+    ),
+    tier=Tier.FOUNDATION,
+)
+def images_from_private_registry(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every container of the task definitions in use pulls its image from a
+    private Amazon ECR registry (`<account>.dkr.ecr.<region>.amazonaws.com`,
+    in this account or another one of the organization), not from Docker
+    Hub, `public.ecr.aws`, GitHub's or another public registry.
+
+    ## Why it matters
+    A deployment is only repeatable if the artefact it deploys is yours: an
+    image on a public registry can be changed or deleted by its publisher,
+    is subject to the registry's rate limits when tasks scale out (a Docker
+    Hub pull limit stops a service from starting), and is not covered by
+    your registry's scanning and lifecycle rules (DD rules, DA004, DA005).
+    Images built by your own pipeline and pushed to ECR are the foundation
+    the other deployment practices build on.
+
+    ## Remediation
+    Build and push your own images to ECR, or mirror the public ones through
+    an ECR pull-through cache rule and point the task definition at the
+    cached repository (`<account>.dkr.ecr.<region>.amazonaws.com/ecr-public/...`).
+    The command creates the cache rule for `public.ecr.aws`; Docker Hub needs
+    a Secrets Manager credential (`--credential-arn`).
+
+    ## References
+    - https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html
+    """
+    for td in snap.ecs.task_definitions:
+        public = [
+            (c.name, _registry(c.image)) for c in td.containers if not _PRIVATE_ECR.match(c.image)
+        ]
+        yield Check(
+            resource_id=td.arn,
+            name=td.family,
+            region=td.region,
+            ok=not public,
+            evidence=(
+                "every image comes from a private ECR registry"
+                if not public
+                else "; ".join(f"container {n} pulls from {r}" for n, r in public[:3])
+            ),
+        )
+
+
 @rule(
     id="DA004",
     slug="ecr-tags-immutable",
@@ -226,6 +302,7 @@ def images_pinned_by_version_or_digest(snap: Snapshot) -> Iterator[Check]:
         "--image-tag-mutability IMMUTABLE --region {region}"
     ),
     frameworks={"fsbp": ["ECR.2"]},
+    tier=Tier.STANDARD,
 )
 def ecr_tags_immutable(snap: Snapshot) -> Iterator[Check]:
     """
@@ -268,6 +345,7 @@ def ecr_tags_immutable(snap: Snapshot) -> Iterator[Check]:
         '"countType":"sinceImagePushed","countUnit":"days","countNumber":14}},"action":{{"type":"expire"}}}}]}}\''
     ),
     frameworks={"fsbp": ["ECR.3"]},
+    tier=Tier.STANDARD,
 )
 def ecr_lifecycle_policy_set(snap: Snapshot) -> Iterator[Check]:
     """
@@ -345,6 +423,7 @@ RUNTIME_END_OF_SUPPORT: dict[str, date] = {
         "--runtime {successor} --region {region}  # after testing on the new runtime"
     ),
     frameworks={"fsbp": ["Lambda.2"]},
+    tier=Tier.FOUNDATION,
 )
 def lambda_runtime_supported(snap: Snapshot) -> Iterator[Check]:
     """

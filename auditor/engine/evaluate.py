@@ -191,6 +191,9 @@ def _info(rule: Rule) -> RuleInfo:
         rationale=rule.rationale,
         remediation=rule.remediation,
         frameworks=dict(rule.frameworks),
+        tier=rule.tier,
+        group=rule.group,
+        formerly=rule.formerly,
     )
 
 
@@ -206,7 +209,8 @@ def evaluate(snap: Snapshot, catalogue: Catalogue, config: Config | None = None)
     results.sort(
         key=lambda r: (_PRINCIPLE_ORDER[r.principle], r.rule_id, r.region, r.resource_id, r.status)
     )
-    principles = score_all(results)
+    infos = tuple(_info(r) for r in rules)
+    principles = score_all(results, infos)
     security, operations, overall = category_scores(principles)
     return ScanResult(
         tool_version=__version__,
@@ -219,7 +223,7 @@ def evaluate(snap: Snapshot, catalogue: Catalogue, config: Config | None = None)
         security=security,
         operations=operations,
         overall=overall,
-        rules=tuple(_info(r) for r in rules),
+        rules=infos,
         results=tuple(results),
         expired_waivers=expired,
     )

@@ -83,6 +83,29 @@ _WEIGHT = {Severity.CRITICAL: 10, Severity.HIGH: 5, Severity.MEDIUM: 2, Severity
 _RANK = {s: i for i, s in enumerate(Severity)}
 
 
+class Tier(StrEnum):
+    """How basic an operations practice is (operations principles only).
+
+    Operations grades are a maturity ladder, not a risk tally: an account
+    whose every container and function ships logs with retention has the
+    foundation of observability (the reference review's "you have the
+    basics": C), dashboards and Container Insights are the standard practice
+    on top, alarms the advanced one. See docs/scoring.md.
+    """
+
+    FOUNDATION = "foundation"
+    STANDARD = "standard"
+    ADVANCED = "advanced"
+
+    @property
+    def weight(self) -> int:
+        """Share of the principle's 100 points this tier carries."""
+        return _TIER_WEIGHT[self]
+
+
+_TIER_WEIGHT = {Tier.FOUNDATION: 75, Tier.STANDARD: 15, Tier.ADVANCED: 10}
+
+
 class Status(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
@@ -176,6 +199,15 @@ class Rule:
     #: Keyword thresholds and their defaults, read off the function signature.
     params: Mapping[str, int | float | str]
     docs: Mapping[str, str]
+    #: Maturity tier; set for operations rules, None for security rules.
+    tier: Tier | None = None
+    #: Rules sharing a group are scored as one rule (their results pooled, the
+    #: group weighing as its most severe member): six CIS alarm checks weigh
+    #: as one check, not six.
+    group: str = ""
+    #: Ids this rule had before (a rule moved to another principle keeps its
+    #: history: baselines naming the old id match the new one).
+    formerly: tuple[str, ...] = ()
 
     @property
     def rationale(self) -> str:
@@ -203,6 +235,9 @@ def rule(
     monthly_cost_usd: float = 0,
     remediation_cmd: str = "",
     frameworks: Mapping[str, list[str] | tuple[str, ...]] | None = None,
+    tier: Tier | None = None,
+    group: str = "",
+    formerly: tuple[str, ...] = (),
 ) -> Callable[[RuleFunction], Rule]:
     """Declare a rule: metadata here, user docs in the function's docstring."""
 
@@ -227,6 +262,9 @@ def rule(
             fn=fn,
             params=MappingProxyType(params),
             docs=MappingProxyType(parse_docs(fn.__doc__ or "")),
+            tier=tier,
+            group=group,
+            formerly=tuple(formerly),
         )
 
     return wrap

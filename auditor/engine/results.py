@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from auditor.engine.model import Category, Principle, Severity, Status
+from auditor.engine.model import Category, Principle, Severity, Status, Tier
 from auditor.snapshot.base import Coverage, Model
 
 RESULTS_SCHEMA_VERSION = 1
@@ -61,6 +61,10 @@ class RuleInfo(Model):
     rationale: str
     remediation: str
     frameworks: dict[str, tuple[str, ...]]
+    #: Scoring metadata (see auditor.engine.model.Rule).
+    tier: Tier | None = None
+    group: str = ""
+    formerly: tuple[str, ...] = ()
 
 
 class PrincipleScore(Model):

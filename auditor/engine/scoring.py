@@ -8,7 +8,12 @@ each principle:
   pass; the score is ``100 * sum(weight * pass_fraction) / sum(weight)``;
 * a critical FAIL caps the score at 76 (C), a high FAIL at 89 (B+), a
   medium FAIL at 96 (A): one serious failure cannot hide behind many passes;
-* no evaluated result at all gives N/A; any UNKNOWN or ERROR marks it incomplete.
+* no evaluated result at all gives N/A; any UNKNOWN or ERROR marks it incomplete;
+* rules sharing a ``group`` are pooled into one (six CIS alarm checks weigh as one);
+* operations principles are a maturity ladder: each rule has a tier
+  (foundation 75, standard 15, advanced 10 points) and the score is the
+  tier-weighted mean of the tiers' severity-weighted pass fractions (tiers
+  with nothing evaluated left out). Security principles have no tiers.
 
 Security is the mean of the six security principles, Operations the mean of
 the two operations principles (N/A ones left out); Overall weighs Security
@@ -18,10 +23,10 @@ the two operations principles (N/A ones left out); Overall weighs Security
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from auditor.engine.model import Category, Principle, Severity, Status
-from auditor.engine.results import CategoryScore, PrincipleScore, RuleResult
+from auditor.engine.model import Category, Principle, Severity, Status, Tier
+from auditor.engine.results import CategoryScore, PrincipleScore, RuleInfo, RuleResult
 
 #: (lowest score, grade), best first.
 GRADES: tuple[tuple[float, str], ...] = (
@@ -61,35 +66,72 @@ def grade_rank(grade: str) -> int:
     return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else -1
 
 
-def score_principle(principle: Principle, results: Iterable[RuleResult]) -> PrincipleScore:
-    per_rule: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [passed, failed]
+def _weighted_fraction(
+    per_unit: Mapping[str, list[int]], severity: Mapping[str, Severity]
+) -> float:
+    total = sum(severity[u].weight for u in per_unit)
+    return sum(severity[u].weight * p / (p + f) for u, (p, f) in per_unit.items()) / total
+
+
+def score_principle(
+    principle: Principle,
+    results: Iterable[RuleResult],
+    rules: Iterable[RuleInfo] | Mapping[str, RuleInfo] = (),
+) -> PrincipleScore:
+    """Score one principle from its results.
+
+    ``rules`` (the results document's rule metadata) supplies the scoring
+    metadata: groups and, for operations principles, tiers. Without it every
+    rule is its own unit and untiered (the security formula).
+    """
+    info = rules if isinstance(rules, Mapping) else {r.id: r for r in rules}
+    # A scoring unit is a rule, or the group it belongs to.
+    per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [passed, failed]
     severity: dict[str, Severity] = {}
+    tier_of: dict[str, Tier | None] = {}
     passed = failed = unknown = errors = waived = 0
     worst_fail: Severity | None = None
     for r in results:
         if r.waiver is not None and r.status is Status.FAIL:
             waived += 1
             continue
+        meta = info.get(r.rule_id)
+        unit = f"group:{meta.group}" if meta is not None and meta.group else r.rule_id
         if r.status is Status.PASS:
             passed += 1
-            per_rule[r.rule_id][0] += 1
+            per_unit[unit][0] += 1
         elif r.status is Status.FAIL:
             failed += 1
-            per_rule[r.rule_id][1] += 1
+            per_unit[unit][1] += 1
             if worst_fail is None or r.severity.rank < worst_fail.rank:
                 worst_fail = r.severity
         elif r.status is Status.UNKNOWN:
             unknown += 1
         else:
             errors += 1
-        severity[r.rule_id] = r.severity
+        # A group weighs as its most severe member.
+        if unit not in severity or r.severity.rank < severity[unit].rank:
+            severity[unit] = r.severity
+        tier_of[unit] = meta.tier if meta is not None else None
 
     score: float | None = None
     cap = ""
-    if per_rule:
-        total = sum(severity[rid].weight for rid in per_rule)
-        earned = sum(severity[rid].weight * p / (p + f) for rid, (p, f) in per_rule.items())
-        score = 100.0 * earned / total
+    if per_unit:
+        if principle.category is Category.OPERATIONS and info:
+            # An operations rule without a tier (a user rule) is standard practice.
+            by_tier: dict[Tier, dict[str, list[int]]] = defaultdict(dict)
+            for u, counts in per_unit.items():
+                by_tier[tier_of[u] or Tier.STANDARD][u] = counts
+            weight = sum(t.weight for t in by_tier)
+            score = (
+                100.0
+                * sum(
+                    t.weight * _weighted_fraction(units, severity) for t, units in by_tier.items()
+                )
+                / weight
+            )
+        else:
+            score = 100.0 * _weighted_fraction(per_unit, severity)
         if worst_fail is not None and worst_fail in CAPS and score > CAPS[worst_fail]:
             score = CAPS[worst_fail]
             cap = f"a {worst_fail.value} FAIL caps the score at {grade_for(score)}"
@@ -110,11 +152,14 @@ def score_principle(principle: Principle, results: Iterable[RuleResult]) -> Prin
     )
 
 
-def score_all(results: Iterable[RuleResult]) -> tuple[PrincipleScore, ...]:
+def score_all(
+    results: Iterable[RuleResult], rules: Iterable[RuleInfo] = ()
+) -> tuple[PrincipleScore, ...]:
+    info = {r.id: r for r in rules}
     by_principle: dict[Principle, list[RuleResult]] = {p: [] for p in Principle}
     for r in results:
         by_principle[r.principle].append(r)
-    return tuple(score_principle(p, rs) for p, rs in by_principle.items())
+    return tuple(score_principle(p, rs, info) for p, rs in by_principle.items())
 
 
 def _mean(scores: list[PrincipleScore]) -> float | None:

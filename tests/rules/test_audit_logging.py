@@ -15,9 +15,7 @@ from auditor.rules.audit_logging import (
     cloudtrail_management_events_captured,
     cloudtrail_multi_region_logging,
     config_recorder_recording,
-    ecs_task_definition_logging,
     guardduty_enabled,
-    log_group_retention_set,
 )
 
 from auditor.engine.model import Status
@@ -28,7 +26,6 @@ from auditor.snapshot.cloudtrail import (
     Trail,
     TrailBucket,
 )
-from auditor.snapshot.cloudwatch import LogGroup, LogsSection
 from auditor.snapshot.detection import (
     AccessAnalyzer,
     AccessAnalyzerSection,
@@ -37,7 +34,6 @@ from auditor.snapshot.detection import (
     GuardDutyDetector,
     GuardDutySection,
 )
-from auditor.snapshot.ecs import ContainerDefinition, EcsSection, TaskDefinition
 from tests.rules.helpers import (
     ACCOUNT_ID,
     REGION,
@@ -118,32 +114,6 @@ def bucket(name: str, **kw: Any) -> TrailBucket:
     }
     fields.update(kw)
     return TrailBucket.model_validate(fields)
-
-
-def task_definition(
-    family: str, *containers: ContainerDefinition, revision: int = 1
-) -> TaskDefinition:
-    return TaskDefinition(
-        arn=f"arn:aws:ecs:{REGION}:{ACCOUNT_ID}:task-definition/{family}:{revision}",
-        family=family,
-        revision=revision,
-        region=REGION,
-        status="ACTIVE",
-        containers=containers,
-    )
-
-
-def container(name: str, driver: str = "awslogs") -> ContainerDefinition:
-    return ContainerDefinition(name=name, image=f"{name}:1", log_driver=driver)
-
-
-def log_group(name: str, retention: int | None) -> LogGroup:
-    return LogGroup(
-        name=name,
-        arn=f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}",
-        region=REGION,
-        retention_days=retention,
-    )
 
 
 def status_of(rule: Any, snap: Any) -> set[Status]:
@@ -410,90 +380,6 @@ def test_al006_flags_effectively_public_trail_buckets() -> None:
         "--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,"
         "BlockPublicPolicy=true,RestrictPublicBuckets=true"
     )
-
-
-# ------------------------------------------------------------------ AL007
-
-
-def test_al007_flags_containers_without_log_configuration() -> None:
-    snap = make_snapshot(
-        ecs=EcsSection(
-            task_definitions=(
-                task_definition("pass-web", container("web"), container("envoy", "awsfirelens")),
-                task_definition(
-                    "fail-worker", container("worker"), container("sidecar", ""), revision=3
-                ),
-                task_definition("fail-bare", container("app", "")),
-            )
-        )
-    )
-    assert passing(ecs_task_definition_logging, snap) == {"pass-web:1"}
-    assert failing(ecs_task_definition_logging, snap) == {"fail-worker:3", "fail-bare:1"}
-    assert evidence(ecs_task_definition_logging, snap, "fail-worker:3") == (
-        "container(s) without a log configuration: sidecar"
-    )
-    cmd = command(ecs_task_definition_logging, snap, "fail-worker:3")
-    argv = shlex.split(cmd)  # well-formed shell
-    assert argv[:5] == [
-        "aws",
-        "ecs",
-        "describe-task-definition",
-        "--task-definition",
-        "fail-worker:3",
-    ]
-    assert argv[argv.index("jq") + 1 : argv.index("jq") + 4] == [
-        "--arg",
-        "group",
-        "/ecs/fail-worker",
-    ]
-    program = argv[argv.index("jq") + 7]
-    assert program.startswith("{family, taskRoleArn")
-    assert '"awslogs-group": $group' in program
-    assert cmd.endswith(
-        "aws ecs register-task-definition --cli-input-json file://taskdef.json --region us-west-2"
-    )
-
-
-# ------------------------------------------------------------------ AL008
-
-
-def log_groups_snapshot() -> Any:
-    return make_snapshot(
-        logs=LogsSection(
-            log_groups=(
-                log_group("pass-30-days", 30),
-                log_group("pass-1-year", 365),
-                log_group("fail-forever", None),
-            )
-        )
-    )
-
-
-def test_al008_flags_log_groups_that_never_expire() -> None:
-    snap = log_groups_snapshot()
-    assert passing(log_group_retention_set, snap) == {"pass-30-days", "pass-1-year"}
-    assert failing(log_group_retention_set, snap) == {"fail-forever"}
-    assert command(log_group_retention_set, snap, "fail-forever") == (
-        "aws logs put-retention-policy --log-group-name fail-forever --retention-in-days 365 "
-        "--region us-west-2"
-    )
-
-
-def test_al008_threshold_override() -> None:
-    snap = log_groups_snapshot()
-    assert failing(log_group_retention_set, snap, min_retention_days=90) == {
-        "pass-30-days",
-        "fail-forever",
-    }
-    fixes = {
-        r.resource_name: r.remediation_cmd
-        for r in results(log_group_retention_set, snap, min_retention_days=100)
-    }
-    # The smallest retention CloudWatch Logs accepts at or above the minimum.
-    assert "--retention-in-days 120 " in fixes["pass-30-days"]
-    assert {r.evidence for r in results(log_group_retention_set, snap, min_retention_days=100)} >= {
-        "retention is 30 days (minimum 100)"
-    }
 
 
 # ------------------------------------------------------------------ AL009
