@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.engine.model import Principle, Severity, Status
-from auditor.engine.results import RuleResult
+from auditor.engine.model import Category, Principle, Severity, Status, Tier
+from auditor.engine.results import RuleInfo, RuleResult
 from auditor.engine.scoring import (
     GRADES,
     category_scores,
@@ -60,10 +60,39 @@ def results(draw: st.DrawFn, max_size: int = 40) -> list[RuleResult]:
     return out
 
 
+def _info(principle: Principle, n: int) -> RuleInfo:
+    rid = _rule_id(principle, n)
+    tiers = list(Tier)
+    return RuleInfo(
+        id=rid,
+        slug=rid.lower(),
+        title=rid,
+        principle=principle,
+        severity=_severity(rid),
+        effort_minutes=1,
+        monthly_cost_usd=0,
+        rationale="",
+        remediation="",
+        frameworks={},
+        # operations rules carry a tier (rule 6 has none: a user rule); 4 and 5 share a group
+        tier=tiers[n % 3] if principle.category is Category.OPERATIONS and n != 6 else None,
+        group=f"group-{principle.prefix}" if n in (4, 5) else "",
+    )
+
+
+#: A catalogue for the generated results: tiers, groups and untiered rules.
+INFOS = tuple(_info(p, n) for p in Principle for n in range(1, 7))
+#: Scoring without rule metadata (flat), and with it (tiers and groups).
+CATALOGUES: tuple[tuple[RuleInfo, ...], ...] = ((), INFOS)
+
+
 def _all_scores(rs: list[RuleResult]) -> list[float | None]:
-    principles = score_all(rs)
-    cats = category_scores(principles)
-    return [p.score for p in principles] + [c.score for c in cats]
+    out: list[float | None] = []
+    for infos in CATALOGUES:
+        principles = score_all(rs, infos)
+        cats = category_scores(principles)
+        out += [p.score for p in principles] + [c.score for c in cats]
+    return out
 
 
 def _not_lower(before: float | None, after: float | None) -> bool:
@@ -88,13 +117,14 @@ def test_fixing_a_fail_never_lowers_any_score_or_grade(
     i = data.draw(st.sampled_from(fails))
     fixed = list(rs)
     fixed[i] = rs[i].model_copy(update={"status": Status.PASS})
-    before = score_all(rs)
-    after = score_all(fixed)
-    for b, a in zip(before, after, strict=True):
-        assert _not_lower(b.score, a.score)
-        assert grade_rank(a.grade) <= grade_rank(b.grade) or b.grade == "N/A"
-    for b, a in zip(category_scores(before), category_scores(after), strict=True):
-        assert _not_lower(b.score, a.score)
+    for infos in CATALOGUES:
+        before = score_all(rs, infos)
+        after = score_all(fixed, infos)
+        for b, a in zip(before, after, strict=True):
+            assert _not_lower(b.score, a.score)
+            assert grade_rank(a.grade) <= grade_rank(b.grade) or b.grade == "N/A"
+        for b, a in zip(category_scores(before), category_scores(after), strict=True):
+            assert _not_lower(b.score, a.score)
 
 
 @given(results(), st.sampled_from(list(Principle)), st.integers(1, 6))
@@ -208,3 +238,119 @@ def test_worked_example_from_docs() -> None:
     # (5*3/4 + 2*1 + 1*0) / (5+2+1) = 5.75/8 = 71.875 -> 71.9 (high cap 89 does not bite)
     assert score.score == 71.9
     assert score.grade == "C-"
+
+
+# --- tiers and groups (docs/scoring.md, "Operations: a maturity ladder")
+
+
+def _result(rule_id: str, status: Status, resource: str = "r") -> RuleResult:
+    info = next(i for i in INFOS if i.id == rule_id)
+    return RuleResult(
+        finding_id=f"{rule_id}/{resource}",
+        rule_id=rule_id,
+        principle=info.principle,
+        severity=info.severity,
+        status=status,
+        resource_id=resource,
+        resource_name="",
+        region="us-west-2",
+        evidence="",
+    )
+
+
+def _ops_info(rid: str, tier: Tier, severity: Severity = Severity.MEDIUM) -> RuleInfo:
+    return RuleInfo(
+        id=rid,
+        slug=rid.lower(),
+        title=rid,
+        principle=Principle.OBSERVABILITY,
+        severity=severity,
+        effort_minutes=1,
+        monthly_cost_usd=0,
+        rationale="",
+        remediation="",
+        frameworks={},
+        tier=tier,
+    )
+
+
+def _ops_result(rid: str, status: Status, severity: Severity = Severity.MEDIUM) -> RuleResult:
+    return RuleResult(
+        finding_id=f"{rid}/x",
+        rule_id=rid,
+        principle=Principle.OBSERVABILITY,
+        severity=severity,
+        status=status,
+        resource_id="x",
+        resource_name="",
+        region="us-west-2",
+        evidence="",
+    )
+
+
+def test_operations_foundation_alone_is_a_c_minus_and_standard_lifts_it() -> None:
+    # The reference review's shape: logs collected and kept (foundation) but no
+    # dashboards or alarms is "a good start": C-range, not F.
+    infos = (
+        _ops_info("OB101", Tier.FOUNDATION),
+        _ops_info("OB102", Tier.STANDARD),
+        _ops_info("OB103", Tier.ADVANCED),
+    )
+    basics = [
+        _ops_result("OB101", Status.PASS),
+        _ops_result("OB102", Status.FAIL),
+        _ops_result("OB103", Status.FAIL),
+    ]
+    assert score_principle(Principle.OBSERVABILITY, basics, infos).score == 75.0
+    # flat (no metadata), the same results are a third: F
+    assert score_principle(Principle.OBSERVABILITY, basics).score == 33.3
+    standard = [basics[0], _ops_result("OB102", Status.PASS), basics[2]]
+    assert score_principle(Principle.OBSERVABILITY, standard, infos).score == 90.0
+    # without the foundation, everything above it is worth a quarter at most
+    no_logs = [_ops_result("OB101", Status.FAIL), standard[1], _ops_result("OB103", Status.PASS)]
+    assert score_principle(Principle.OBSERVABILITY, no_logs, infos).score == 25.0
+
+
+def test_a_tier_with_nothing_evaluated_is_left_out() -> None:
+    infos = (_ops_info("OB101", Tier.FOUNDATION), _ops_info("OB103", Tier.ADVANCED))
+    rs = [_ops_result("OB101", Status.PASS), _ops_result("OB103", Status.FAIL)]
+    # 75 of 85 points: no standard-tier rule had anything to judge
+    assert score_principle(Principle.OBSERVABILITY, rs, infos).score == 88.2
+
+
+def test_security_principles_are_never_tiered() -> None:
+    rs = [_result("LP001", Status.PASS), _result("LP002", Status.FAIL)]
+    assert score_principle(Principle.LEAST_PRIVILEGE, rs, INFOS).score == (
+        score_principle(Principle.LEAST_PRIVILEGE, rs).score
+    )
+
+
+def test_a_group_weighs_as_one_rule() -> None:
+    # LP004 and LP005 share a group: six FAILs in it weigh as one rule, not six
+    grouped = [_result("LP004", Status.FAIL, f"r{i}") for i in range(3)] + [
+        _result("LP005", Status.FAIL, f"s{i}") for i in range(3)
+    ]
+    passing = [_result("LP001", Status.PASS), _result("LP003", Status.PASS)]
+    with_groups = score_principle(Principle.LEAST_PRIVILEGE, passing + grouped, INFOS)
+    flat = score_principle(Principle.LEAST_PRIVILEGE, passing + grouped)
+    assert with_groups.score is not None and flat.score is not None
+    assert with_groups.score > flat.score
+    w1, w3 = _severity("LP001").weight, _severity("LP003").weight
+    group_weight = max(_severity("LP004").weight, _severity("LP005").weight)
+    expected = 100 * (w1 + w3) / (w1 + w3 + group_weight)
+    cap = {Severity.CRITICAL: 76, Severity.HIGH: 89, Severity.MEDIUM: 96}
+    worst = min((_severity("LP004"), _severity("LP005")), key=lambda s: s.rank)
+    assert with_groups.score == round(min(expected, cap.get(worst, 100)), 1)
+
+
+def test_a_new_fail_in_a_passing_group_never_adds_weight() -> None:
+    # LP004 and LP005 share a group. Nine LP004 PASSes and one failing rule
+    # elsewhere; a FAIL of the group's other member must not raise the score by
+    # making the (mostly passing) group weigh more.
+    before = [_result("LP004", Status.PASS, f"r{i}") for i in range(9)] + [
+        _result("LP002", Status.FAIL)
+    ]
+    after = [*before, _result("LP005", Status.FAIL, "s")]
+    b = score_principle(Principle.LEAST_PRIVILEGE, before, INFOS).score
+    a = score_principle(Principle.LEAST_PRIVILEGE, after, INFOS).score
+    assert b is not None and a is not None and a <= b

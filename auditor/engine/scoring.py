@@ -85,6 +85,13 @@ def score_principle(
     rule is its own unit and untiered (the security formula).
     """
     info = rules if isinstance(rules, Mapping) else {r.id: r for r in rules}
+    group_severity: dict[str, Severity] = {}
+    for meta in info.values():
+        unit = f"group:{meta.group}"
+        if meta.group and (
+            unit not in group_severity or meta.severity.rank < group_severity[unit].rank
+        ):
+            group_severity[unit] = meta.severity
     # A scoring unit is a rule, or the group it belongs to.
     per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [passed, failed]
     severity: dict[str, Severity] = {}
@@ -109,9 +116,9 @@ def score_principle(
             unknown += 1
         else:
             errors += 1
-        # A group weighs as its most severe member.
-        if unit not in severity or r.severity.rank < severity[unit].rank:
-            severity[unit] = r.severity
+        # A group weighs as its most severe member in the catalogue (not among
+        # the results seen: a new FAIL must never add weight to a passing group).
+        severity[unit] = group_severity.get(unit, r.severity)
         tier_of[unit] = meta.tier if meta is not None else None
 
     score: float | None = None
