@@ -68,7 +68,7 @@ def ecs_container_insights_enabled(snap: Snapshot) -> Iterator[Check]:
     severity=Severity.MEDIUM,
     needs=("cloudwatch",),
     effort_minutes=60,
-    monthly_cost_usd=3,
+    monthly_cost_usd=0,  # the first three dashboards are free
     remediation_cmd=(
         "aws cloudwatch put-dashboard --dashboard-name operations "
         "--dashboard-body file://dashboard.json --region {region}"
@@ -249,7 +249,7 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     slug="logs-insights-queries-saved",
     title="Logs Insights queries are saved for the common questions",
     principle=OB,
-    severity=Severity.LOW,
+    severity=Severity.MEDIUM,
     needs=("logs", "logs-queries"),
     effort_minutes=30,
     monthly_cost_usd=0,

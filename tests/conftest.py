@@ -92,7 +92,9 @@ def aws() -> Iterator[Any]:
     from moto import mock_aws
 
     from auditor.collect.session import SessionClients
+    from auditor.demo.simulator import extend_moto
 
+    extend_moto()
     with mock_aws():
         yield SessionClients(boto3.Session(region_name=REGION))
 
@@ -114,6 +116,9 @@ def setup(aws: Any) -> Callable[..., Any]:
 def _moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from auditor.demo.simulator import extend_moto
+
+    extend_moto()  # ECS deployment configuration, saved Logs Insights queries
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -35,7 +35,7 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "public-webhook",
         "Lambda resource policy open to *; function URL auth NONE; plaintext secret env",
     ),
-    ("legacy-report", "Lambda on python3.8"),
+    ("legacy-report", "Lambda on python3.8; never logged (no log group)"),
     ("lambda-basic", "one role shared by three unrelated functions"),
     ("bastion", "public instance with SSH open to the world, key pair, IMDSv1"),
     ("ssh-world", "security group with SSH open to the world"),
@@ -46,7 +46,11 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "RDS public, unencrypted, no deletion protection, 1-day backups, public subnets",
     ),
     ("api-service", "ECS service with a public IP"),
-    ("api", "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration"),
+    (
+        "api",
+        "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration, "
+        "a sidecar image from Docker Hub",
+    ),
     ("startup-cluster", "Container Insights off"),
     ("prod/stripe-key", "secret without rotation"),
     ("prod/shared-token", "secret resource policy open to *"),
@@ -78,11 +82,14 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("app-from-alb", ("NI003", "NI004", "NI005")),  # 8080 from another security group
     ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
     ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
-    ("worker", ("DA003", "SM005", "AL007")),  # digest-pinned, secret via valueFrom, logs
+    # digest-pinned, secret via valueFrom, logs, image from the account's own ECR
+    ("worker", ("DA003", "SM005", "OB013", "DA007")),
     ("worker-service", ("NI006",)),  # private, no public IP
     ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
-    ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
-    ("/ecs/worker", ("AL008",)),  # 30-day retention
+    # reference env, no URL, current runtime, its log group exists
+    ("private-fn", ("SM006", "ZT003", "LP014", "DA006", "OB015")),
+    ("/ecs/worker", ("OB014",)),  # 30-day retention
+    ("/aws/lambda/private-fn", ("OB014",)),  # 14-day retention
     ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
     ("build-runner", ("LP006", "LP015")),  # PassRole limited to the harmless lambda-basic
     ("worker-task-role", ("LP015", "LP016", "LP017")),  # scoped task role
@@ -614,6 +621,9 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
     logs.create_log_group(logGroupName="/app/debug")
     logs.create_log_group(logGroupName="/ecs/worker")
     logs.put_retention_policy(logGroupName="/ecs/worker", retentionInDays=30)
+    # private-fn has run and logged; legacy-report and public-webhook never have
+    logs.create_log_group(logGroupName="/aws/lambda/private-fn")
+    logs.put_retention_policy(logGroupName="/aws/lambda/private-fn", retentionInDays=14)
 
     # --- ECS: no insights, no exec logging; a public service with exec; a careful worker
     ecs = client("ecs", region)
@@ -635,7 +645,21 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                     {"name": "DB_PASSWORD", "value": _FAKE_DB_PASSWORD},
                     {"name": "LOG_LEVEL", "value": "debug"},
                 ],
-            }
+            },
+            {  # a proxy sidecar pulled straight from Docker Hub (DA007)
+                "name": "proxy",
+                "image": "nginx:1.27",
+                "memory": 128,
+                "essential": False,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/app/debug",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "proxy",
+                    },
+                },
+            },
         ],
     )["taskDefinition"]["taskDefinitionArn"]
     worker_td = ecs.register_task_definition(

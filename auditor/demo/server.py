@@ -82,6 +82,9 @@ def moto_server() -> Iterator[str]:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
         raise InputError(f"{INSTALL_HINT} ({exc})") from None
+    from auditor.demo.simulator import extend_moto
+
+    extend_moto()
     # moto logs every request, and a traceback for each API it does not implement.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

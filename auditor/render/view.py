@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from auditor.engine.model import ACCOUNT, Principle, Severity, Status
+from auditor.engine.model import Tier as Rung
 from auditor.engine.results import (
     CategoryScore,
     PrincipleScore,
@@ -45,6 +46,7 @@ from auditor.engine.results import (
 )
 from auditor.engine.scoring import (
     CAPS,
+    GRADE_ORDER,
     NOT_APPLICABLE,
     category_scores,
     grade_for,
@@ -83,6 +85,11 @@ HIGH_VALUE = 4.0
 MEDIUM_VALUE = 1.5
 LOW_EFFORT_MINUTES = 60
 LOW_COST_USD = 10.0
+#: Extra value of a fix on the lowest unmet rung of an operations ladder (as if
+#: it lifted two more grades): the next rung is what the grade is waiting for.
+NEXT_RUNG_VALUE = 2.0
+#: Grades whose steps count half in a fix's value (see Lift.value_steps).
+_A_BAND = frozenset({"A+", "A", "A-"})
 
 #: The best practice each principle is held against (one line, shown beside its grade).
 BEST_PRACTICE: dict[Principle, str] = {
@@ -347,6 +354,19 @@ class Lift:
         if self.before.grade == NOT_APPLICABLE or self.after.grade == NOT_APPLICABLE:
             return 0
         return grade_rank(self.before.grade) - grade_rank(self.after.grade)
+
+    @property
+    def value_steps(self) -> float:
+        """Grade steps as value: a step into or within the A band is polish, worth half.
+
+        Lifting C to B repairs something; lifting A- to A+ perfects it.
+        """
+        if self.steps <= 0:
+            return 0.0
+        after = grade_rank(self.after.grade)
+        return sum(
+            0.5 if GRADE_ORDER[r] in _A_BAND else 1.0 for r in range(after, after + self.steps)
+        )
 
     @property
     def overall_points(self) -> float:
@@ -710,7 +730,7 @@ class _Rescorer:
             for r in self.result.results
             if r.principle is principle
         ]
-        return score_principle(principle, flipped)
+        return score_principle(principle, flipped, self.result.rules)
 
     def lift(self, info: RuleInfo, *, exact: bool = False) -> Lift:
         principle = info.principle
@@ -747,7 +767,7 @@ def _scope(tally: _Tally) -> str:
     return f"on {tally.failed} of {evaluated} {noun}"
 
 
-def value_points(severity: Severity, share: float, grade_steps: int) -> float:
+def value_points(severity: Severity, share: float, grade_steps: float) -> float:
     """How much a fix is worth: severity weight scaled by the estate share, plus grade steps."""
     return round(severity.weight * (1 + share) / 2 + max(grade_steps, 0), 2)
 
@@ -762,6 +782,32 @@ def tier_for(severity: Severity, value: float, effort_minutes: int, monthly_cost
     return "later"
 
 
+def next_rungs(failing: Iterable[RuleInfo]) -> dict[Principle, Rung]:
+    """The lowest maturity tier with a failing rule, per operations principle."""
+    out: dict[Principle, Rung] = {}
+    order = list(Rung)
+    for info in failing:
+        if info.tier is None:
+            continue
+        have = out.get(info.principle)
+        if have is None or order.index(info.tier) < order.index(have):
+            out[info.principle] = info.tier
+    return out
+
+
+def rung_position(info: RuleInfo, rungs: Mapping[Principle, Rung]) -> str:
+    """ "next" (the lowest unmet rung of its ladder), "above" it, or "" (no ladder)."""
+    lowest = rungs.get(info.principle)
+    if info.tier is None or lowest is None:
+        return ""
+    order = list(Rung)
+    return (
+        "next"
+        if info.tier is lowest
+        else ("above" if order.index(info.tier) > order.index(lowest) else "")
+    )
+
+
 def _recommendations(
     result: ScanResult,
     infos: dict[str, RuleInfo],
@@ -769,6 +815,7 @@ def _recommendations(
     rescorer: _Rescorer,
 ) -> tuple[TierView, ...]:
     recs: list[Recommendation] = []
+    rungs = next_rungs(infos[rid] for rid, t in tallies.items() if t.failed and rid in infos)
     for rule_id, tally in tallies.items():
         info = infos.get(rule_id)
         if tally.failed == 0 or info is None:
@@ -776,15 +823,22 @@ def _recommendations(
         evaluated = tally.passed + tally.failed
         share = tally.failed / evaluated
         lift = rescorer.lift(info)
-        value = value_points(info.severity, share, lift.steps)
+        value = value_points(info.severity, share, lift.value_steps)
         effort = info.effort_minutes * tally.failed
         cost = round(info.monthly_cost_usd * tally.failed, 2)
+        rung = rung_position(info, rungs)
+        if rung == "next":
+            value = round(value + NEXT_RUNG_VALUE, 2)
         commands = tuple(clip(c, 2 * MAX_TEXT) for c in list(tally.commands)[:MAX_COMMANDS])
         more = max(0, len(tally.commands) - MAX_COMMANDS)
         recs.append(
             Recommendation(
                 rank=0,
-                tier=tier_for(info.severity, value, effort, cost),
+                tier=(
+                    "later"
+                    if rung == "above" and info.severity is not Severity.CRITICAL
+                    else tier_for(info.severity, value, effort, cost)
+                ),
                 rule_id=rule_id,
                 title=clip(info.title),
                 principle=info.principle.label,
