@@ -43,6 +43,9 @@ class Config(Model):
         ids = catalogue.ids
         for rid in (*self.thresholds, *self.disable, *(w.rule for w in self.waivers)):
             if rid.upper() not in ids:
+                now = next((r.id for r in catalogue if rid.upper() in r.formerly), None)
+                if now is not None:
+                    raise InputError(f"{source}: rule {rid} is now {now}: rename it")
                 raise InputError(f"{source}: unknown rule id {rid!r}")
         for rid, params in self.thresholds.items():
             known = catalogue.get(rid).params
