@@ -11,13 +11,15 @@ from hypothesis import strategies as st
 from auditor.config import Config
 from auditor.engine.catalogue import load_catalogue
 from auditor.engine.evaluate import evaluate
-from auditor.engine.model import Principle, Severity, Status
+from auditor.engine.model import Principle, Severity, Status, Tier
 from auditor.engine.results import Waiver
 from auditor.engine.scoring import category_scores, score_principle
 from auditor.render.view import (
     MAX_COMMANDS,
     MAX_OTHER_ROWS,
     MAX_ROWS,
+    Grade,
+    Lift,
     _Rescorer,
     _tally,
     build_view,
@@ -123,6 +125,61 @@ def test_value_grows_with_severity_share_and_grade_steps() -> None:
     assert value_points(Severity.MEDIUM, 1.0, 2) == 4
     assert value_points(Severity.LOW, 0.5, 0) == 0.75
     assert value_points(Severity.CRITICAL, 1.0, -1) == 10  # never negative steps
+
+
+def test_operations_fixes_climb_the_ladder_one_rung_at_a_time() -> None:
+    # Observability with its foundation met: the standard rung (Container
+    # Insights, a dashboard) is what the grade waits for, so it comes first;
+    # alarms (advanced) wait until then, whatever their severity.
+    logs = info("OB901", Severity.MEDIUM, tier=Tier.FOUNDATION)
+    insights = info("OB902", Severity.HIGH, tier=Tier.STANDARD)
+    dashboard = info("OB903", Severity.MEDIUM, tier=Tier.STANDARD, effort=60)
+    alarms = info("OB904", Severity.HIGH, tier=Tier.ADVANCED)
+    result = result_of(
+        [logs, insights, dashboard, alarms],
+        [
+            rr(logs, "pass-logs", Status.PASS),
+            rr(insights, "fail-cluster"),
+            rr(dashboard, "account"),
+            rr(alarms, "fail-service"),
+        ],
+    )
+    view = build_view(result)
+    tiers = {t.key: [r.rule_id for r in t.items] for t in view.tiers}
+    assert tiers["now"] == ["OB902", "OB903"]
+    assert tiers["later"] == ["OB904"]  # high severity, five minutes: still above the rung
+    # with the foundation missing too, the foundation is the rung
+    no_logs = result_of(
+        [logs, insights, dashboard, alarms],
+        [
+            rr(logs, "fail-logs"),
+            rr(insights, "fail-cluster"),
+            rr(dashboard, "account"),
+            rr(alarms, "fail-service"),
+        ],
+    )
+    tiers = {t.key: [r.rule_id for r in t.items] for t in build_view(no_logs).tiers}
+    assert tiers["now"][0] == "OB901"
+    assert set(tiers["later"]) == {"OB902", "OB903", "OB904"}
+
+
+def test_grade_steps_into_the_a_band_are_worth_half() -> None:
+    # Config recorder on an otherwise clean Audit Logging: A- to A+ is polish
+    # (worth 1), while the same two steps from C to B- repair (worth 2).
+    def lift(before: str, after: str) -> float:
+        g = {"A+": 98.0, "A": 95.0, "A-": 91.0, "B-": 81.0, "C+": 78.0, "C": 74.0}
+        return Lift(
+            principle="Audit Logging",
+            before=Grade(before, g[before], False),
+            after=Grade(after, g[after], False),
+            overall_before=Grade("A", 95.0, False),
+            overall_after=Grade("A", 96.0, False),
+        ).value_steps
+
+    assert lift("A-", "A+") == 1.0
+    assert lift("C", "B-") == 2.0
+    assert lift("B-", "A-") == 2.5  # B, B+ repair; A- polish
+    assert lift("A+", "A+") == 0.0
 
 
 def test_do_now_comes_first_and_ranks_follow_tiers() -> None:
