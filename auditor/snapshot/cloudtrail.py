@@ -65,6 +65,13 @@ class Trail(Model):
     advanced_event_selectors: tuple[JsonDoc, ...] = ()
     bucket: TrailBucket | None = None
 
+    @property
+    def owner_account_id(self) -> str:
+        """The account that owns the trail (from its ARN). An organization trail seen
+        from a member account belongs to the management (or delegated) account."""
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 5 else ""
+
 
 class ShadowTrail(Model):
     """A trail visible in ``region`` whose home is another region.

@@ -627,3 +627,86 @@ def test_al011_flags_regions_without_an_external_access_analyzer() -> None:
 def test_al011_unknown_when_access_analyzer_not_collected() -> None:
     snap = make_snapshot(gaps={"accessanalyzer": "error"})
     assert status_of(access_analyzer_enabled, snap) == {Status.UNKNOWN}
+
+
+# ------------------------------------------- organization trails of another account
+
+MANAGEMENT_ACCOUNT = "999988887777"
+
+
+def org_trail(name: str, **kw: Any) -> Trail:
+    """An organization trail as a member account sees it: the ARN names its owner."""
+    region = kw.get("region", REGION)
+    return trail(
+        name,
+        arn=f"arn:aws:cloudtrail:{region}:{MANAGEMENT_ACCOUNT}:trail/{name}",
+        is_organization_trail=True,
+        **kw,
+    )
+
+
+def test_defect_org_trail_of_another_account_got_update_trail_commands() -> None:
+    """A member account was told to run update-trail on its organization's trail."""
+    snap = trails(
+        org_trail(
+            "org-trail",
+            log_file_validation=False,
+            kms_key_id="",
+            cloudwatch_logs_log_group_arn="",
+            event_selectors=(
+                EventSelector(read_write_type="WriteOnly", include_management_events=True),
+            ),
+        )
+    )
+    # It satisfies multi-region logging for the member account...
+    assert passing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        f"organization trail org-trail of account {MANAGEMENT_ACCOUNT} (home us-west-2) "
+        "is multi-region and logging"
+    )
+    # ...and nothing the member cannot change is judged (or given a command) here.
+    for rule_fn in (
+        cloudtrail_log_file_validation,
+        cloudtrail_kms_encrypted,
+        cloudtrail_cloudwatch_logs,
+        cloudtrail_management_events_captured,
+    ):
+        assert results(rule_fn, snap) == [], rule_fn.__name__
+
+
+def test_own_trails_are_still_judged_beside_an_org_trail() -> None:
+    snap = trails(
+        org_trail("org-trail"),
+        trail("fail-own", log_file_validation=False, event_selectors=()),
+    )
+    assert failing(cloudtrail_log_file_validation, snap) == {"fail-own"}
+    assert passing(cloudtrail_log_file_validation, snap) == set()
+    # the own trail is the one to fix when neither captures everything
+    snap = trails(
+        org_trail(
+            "org-trail",
+            event_selectors=(
+                EventSelector(read_write_type="ReadOnly", include_management_events=True),
+            ),
+        ),
+        trail(
+            "own",
+            event_selectors=(
+                EventSelector(read_write_type="WriteOnly", include_management_events=True),
+            ),
+        ),
+    )
+    assert failing(cloudtrail_management_events_captured, snap) == {"account"}
+    assert "--trail-name own " in command(cloudtrail_management_events_captured, snap, "account")
+
+
+def test_al001_stopped_org_trail_proposes_a_trail_of_this_account() -> None:
+    snap = trails(org_trail("org-trail", is_logging=False))
+    assert failing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        "no multi-region trail is logging (org-trail: multi-region, stopped, "
+        f"organization trail of account {MANAGEMENT_ACCOUNT})"
+    )
+    cmd = command(cloudtrail_multi_region_logging, snap, "account")
+    assert "org-trail" not in cmd
+    assert cmd.startswith("aws cloudtrail create-trail --name account-trail ")
