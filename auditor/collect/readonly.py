@@ -72,7 +72,7 @@ READ_OPERATIONS: Mapping[str, frozenset[str]] = {
             "ListSAMLProviders",
         }
     ),
-    "lambda": frozenset({"GetFunctionUrlConfig", "GetPolicy", "ListFunctions"}),
+    "lambda": frozenset({"GetFunctionUrlConfig", "GetPolicy", "ListAliases", "ListFunctions"}),
     "logs": frozenset({"DescribeLogGroups", "DescribeMetricFilters", "DescribeQueryDefinitions"}),
     "rds": frozenset({"DescribeDBClusters", "DescribeDBInstances", "DescribeDBSubnetGroups"}),
     "s3": frozenset({"GetBucketPolicyStatus", "GetPublicAccessBlock"}),
