@@ -23,6 +23,11 @@ The value's shape decides first; the name is only a hint:
    ``TOKEN_TTL``, ``SECRETS_PREFIX`` or ``ACCESS_KEY_MAX_AGE`` are not secret
    names. Even then an enum-like word, a placeholder or a value shorter than
    six characters is not taken for a credential.
+
+Known limits: a value published on purpose under a secret-looking name is
+still flagged when no word of the name says so (``PUSHER_APP_KEY`` is public,
+``APP_KEY`` is Laravel's secret); a secret with no known format, no secret
+name and no randomness (``BACKUP=hunter2``) is not.
 """
 
 from __future__ import annotations
@@ -91,6 +96,10 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "slack-webhook",
         re.compile(r"hooks\.slack\.com/(services|workflows)/T[A-Z0-9]+/[A-Z0-9]+/[A-Za-z0-9]{8,}"),
     ),
+    (
+        "discord-webhook",
+        re.compile(r"discord(app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{40,}"),
+    ),
     ("stripe-key", re.compile(r"\b([sr]k_(live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})")),
     ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
     ("openai-key", re.compile(r"\bsk-(proj-|ant-(api|admin)\d\d-)?[A-Za-z0-9_-]{32,}")),
@@ -135,7 +144,7 @@ _HEX_OR_UUID = re.compile(
 #: Nouns that make a name a secret name when they are its head (its last word).
 _SECRET_HEADS = frozenset(
     {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIALS", "CREDENTIAL"}
-    | {"APIKEY", "PASS", "PWD", "SALT", "PEPPER"}
+    | {"APIKEY", "PASS", "PWD", "SALT", "PEPPER", "PAT"}
 )
 #: ``X_KEY`` is a secret name only for these ``X`` (not CACHE_KEY, SORT_KEY, S3_KEY).
 _KEY_QUALIFIERS = frozenset(
