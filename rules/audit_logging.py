@@ -20,7 +20,7 @@ from typing import Any
 
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
-from auditor.snapshot.cloudtrail import Trail, TrailBucket
+from auditor.snapshot.cloudtrail import ShadowTrail, Trail, TrailBucket
 
 #: The retention periods CloudWatch Logs accepts, in days.
 LOG_RETENTION_VALUES: tuple[int, ...] = (
@@ -166,13 +166,31 @@ def _unseen_multi_region(snap: Snapshot) -> list[str]:
             if (s.is_multi_region or s.is_organization_trail)
             and s.arn not in seen
             and s.home_region not in snap.regions
+            and s.is_logging is None
         }
     )
 
 
-def _trail_state(t: Trail, snap: Snapshot) -> str:
+def _read_shadows(snap: Snapshot) -> list[ShadowTrail]:
+    """Organization trails homed in a region that was not scanned, whose status was read."""
+    seen = {t.arn for t in snap.cloudtrail.trails}
+    out: dict[str, ShadowTrail] = {}
+    for s in snap.cloudtrail.shadow_trails:
+        if s.arn not in seen and s.is_logging is not None:
+            out.setdefault(s.arn, s)
+    return [out[arn] for arn in sorted(out)]
+
+
+def _whose(name: str, owner: str, snap: Snapshot) -> str:
+    if owner and owner != snap.account_id:
+        return f"organization trail {name} of account {owner}"
+    return f"trail {name}"
+
+
+def _trail_state(t: Trail | ShadowTrail, snap: Snapshot) -> str:
     scope = "multi-region" if t.is_multi_region else "single-region"
-    owner = f", organization trail of account {t.owner_account_id}" if _elsewhere(t, snap) else ""
+    foreign = t.owner_account_id not in ("", snap.account_id)
+    owner = f", organization trail of account {t.owner_account_id}" if foreign else ""
     return f"{t.name}: {scope}, {'logging' if t.is_logging else 'stopped'}{owner}"
 
 
@@ -203,7 +221,8 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     organization trail, which is multi-region) and is logging. An
     account-level check. When no such trail was seen but a multi-region trail
     is homed in a region that was not scanned, its status is unknown and the
-    rule gives no verdict (scan that region to get one). In a member account
+    rule gives no verdict (scan that region to get one); an organization
+    trail's status is read from any region, so it counts. In a member account
     an organization trail owned by the management (or delegated
     administrator) account counts: it records this account's events. The
     command only ever names a trail of this account (or a new one): an
@@ -230,15 +249,21 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     good = sorted(_logging_multi_region(snap), key=lambda t: _elsewhere(t, snap))
     if good:
         t = good[0]
-        what = (
-            f"organization trail {t.name} of account {t.owner_account_id}"
-            if _elsewhere(t, snap)
-            else f"trail {t.name}"
-        )
+        what = _whose(t.name, t.owner_account_id, snap)
         yield Check.account(
             ok=True, evidence=f"{what} (home {t.home_region}) is multi-region and logging"
         )
         return
+    shadows = _read_shadows(snap)
+    for s in shadows:
+        if s.is_logging and s.is_multi_region:
+            what = _whose(s.name, s.owner_account_id, snap)
+            yield Check.account(
+                ok=True,
+                evidence=f"{what} (home {s.home_region}, status read in {s.region}) "
+                "is multi-region and logging",
+            )
+            return
     if _unseen_multi_region(snap):
         return  # a trail covers the account but its status was not collected: no verdict
     trails = sorted(snap.cloudtrail.trails, key=lambda t: (not t.is_multi_region, t.arn))
@@ -247,16 +272,16 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     own = sorted(_own_trails(snap), key=lambda t: (not t.is_multi_region, t.arn))
     fields = {"trail": "account-trail", "home": _home(snap),
               "bucket": f"aws-cloudtrail-logs-{snap.account_id}"}  # fmt: skip
+    own_shadows = [t for t in shadows if t.owner_account_id in ("", snap.account_id)]
     if own:
         best = own[0]
         fields = {"trail": best.name, "home": best.home_region or best.region,
                   "bucket": best.s3_bucket}  # fmt: skip
-    if trails:
-        evidence = (
-            "no multi-region trail is logging ("
-            + "; ".join(_trail_state(t, snap) for t in trails[:3])
-            + ")"
-        )
+    elif own_shadows:  # this account's stopped organization trail, homed elsewhere
+        fields = {**fields, "trail": own_shadows[0].name, "home": own_shadows[0].home_region}
+    states = [_trail_state(t, snap) for t in trails] + [_trail_state(t, snap) for t in shadows]
+    if states:
+        evidence = "no multi-region trail is logging (" + "; ".join(states[:3]) + ")"
     else:
         evidence = "no CloudTrail trail exists"
     yield Check.account(ok=False, evidence=evidence, **fields)

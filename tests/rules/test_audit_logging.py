@@ -710,3 +710,45 @@ def test_al001_stopped_org_trail_proposes_a_trail_of_this_account() -> None:
     cmd = command(cloudtrail_multi_region_logging, snap, "account")
     assert "org-trail" not in cmd
     assert cmd.startswith("aws cloudtrail create-trail --name account-trail ")
+
+
+def org_shadow(
+    name: str, home: str, logging: bool | None, owner: str = MANAGEMENT_ACCOUNT
+) -> ShadowTrail:
+    return ShadowTrail(
+        arn=f"arn:aws:cloudtrail:{home}:{owner}:trail/{name}",
+        name=name,
+        region=REGION,
+        home_region=home,
+        is_multi_region=True,
+        is_organization_trail=True,
+        is_logging=logging,
+    )
+
+
+def test_defect_org_trail_homed_in_an_unscanned_region_left_members_without_a_verdict() -> None:
+    """A member scanning us-west-2 only saw its organization trail (homed elsewhere) as a
+    shadow of unknown status: no verdict, though the status can be read with the ARN."""
+    snap = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=True),))
+    assert passing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        f"organization trail org-trail of account {MANAGEMENT_ACCOUNT} (home {UNSCANNED_REGION}, "
+        f"status read in {REGION}) is multi-region and logging"
+    )
+    # stopped: the member is not recorded; the fix is a trail of its own, not update-trail
+    stopped = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=False),))
+    assert failing(cloudtrail_multi_region_logging, stopped) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, stopped, "account") == (
+        "no multi-region trail is logging (org-trail: multi-region, stopped, "
+        f"organization trail of account {MANAGEMENT_ACCOUNT})"
+    )
+    cmd = command(cloudtrail_multi_region_logging, stopped, "account")
+    assert "org-trail" not in cmd and "--name account-trail " in cmd
+    # the management account's own stopped organization trail: start that one
+    own = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, False, owner=ACCOUNT_ID),))
+    assert f"start-logging --name org-trail --region {UNSCANNED_REGION}" in command(
+        cloudtrail_multi_region_logging, own, "account"
+    )
+    # status not read: still no verdict
+    unread = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=None),))
+    assert results(cloudtrail_multi_region_logging, unread) == []
