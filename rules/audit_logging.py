@@ -20,7 +20,7 @@ from typing import Any
 
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
-from auditor.snapshot.cloudtrail import Trail, TrailBucket
+from auditor.snapshot.cloudtrail import ShadowTrail, Trail, TrailBucket
 
 _SIDES = {"All": frozenset({"read", "write"}), "ReadOnly": frozenset({"read"}),
           "WriteOnly": frozenset({"write"})}  # fmt: skip
@@ -128,6 +128,19 @@ def _selector_fix(trail: Trail) -> dict[str, str]:
     }
 
 
+def _elsewhere(t: Trail, snap: Snapshot) -> bool:
+    """Owned by another account: an organization trail seen from a member account.
+
+    Such a trail records this account's events, but only its owner can change
+    it: no command is suggested for it here, and it is judged in its owner's scan.
+    """
+    return bool(t.owner_account_id) and t.owner_account_id != snap.account_id
+
+
+def _own_trails(snap: Snapshot) -> list[Trail]:
+    return [t for t in snap.cloudtrail.trails if not _elsewhere(t, snap)]
+
+
 def _logging_multi_region(snap: Snapshot) -> list[Trail]:
     return sorted(
         (t for t in snap.cloudtrail.trails if t.is_multi_region and t.is_logging),
@@ -145,13 +158,32 @@ def _unseen_multi_region(snap: Snapshot) -> list[str]:
             if (s.is_multi_region or s.is_organization_trail)
             and s.arn not in seen
             and s.home_region not in snap.regions
+            and s.is_logging is None
         }
     )
 
 
-def _trail_state(t: Trail) -> str:
+def _read_shadows(snap: Snapshot) -> list[ShadowTrail]:
+    """Organization trails homed in a region that was not scanned, whose status was read."""
+    seen = {t.arn for t in snap.cloudtrail.trails}
+    out: dict[str, ShadowTrail] = {}
+    for s in snap.cloudtrail.shadow_trails:
+        if s.arn not in seen and s.is_logging is not None:
+            out.setdefault(s.arn, s)
+    return [out[arn] for arn in sorted(out)]
+
+
+def _whose(name: str, owner: str, snap: Snapshot) -> str:
+    if owner and owner != snap.account_id:
+        return f"organization trail {name} of account {owner}"
+    return f"trail {name}"
+
+
+def _trail_state(t: Trail | ShadowTrail, snap: Snapshot) -> str:
     scope = "multi-region" if t.is_multi_region else "single-region"
-    return f"{t.name}: {scope}, {'logging' if t.is_logging else 'stopped'}"
+    foreign = t.owner_account_id not in ("", snap.account_id)
+    owner = f", organization trail of account {t.owner_account_id}" if foreign else ""
+    return f"{t.name}: {scope}, {'logging' if t.is_logging else 'stopped'}{owner}"
 
 
 # ------------------------------------------------------------ CloudTrail
@@ -181,7 +213,12 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     organization trail, which is multi-region) and is logging. An
     account-level check. When no such trail was seen but a multi-region trail
     is homed in a region that was not scanned, its status is unknown and the
-    rule gives no verdict (scan that region to get one).
+    rule gives no verdict (scan that region to get one); an organization
+    trail's status is read from any region, so it counts. In a member account
+    an organization trail owned by the management (or delegated
+    administrator) account counts: it records this account's events. The
+    command only ever names a trail of this account (or a new one): an
+    organization trail can be changed only by its owner.
 
     ## Why it matters
     CloudTrail is the record of who did what through the AWS API. Without a
@@ -201,29 +238,44 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-1
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     """
-    good = _logging_multi_region(snap)
+    good = sorted(_logging_multi_region(snap), key=lambda t: _elsewhere(t, snap))
     if good:
         t = good[0]
+        what = _whose(t.name, t.owner_account_id, snap)
         yield Check.account(
-            ok=True, evidence=f"trail {t.name} (home {t.home_region}) is multi-region and logging"
+            ok=True, evidence=f"{what} (home {t.home_region}) is multi-region and logging"
         )
         return
+    shadows = _read_shadows(snap)
+    for s in shadows:
+        if s.is_logging and s.is_multi_region:
+            what = _whose(s.name, s.owner_account_id, snap)
+            yield Check.account(
+                ok=True,
+                evidence=f"{what} (home {s.home_region}, status read in {s.region}) "
+                "is multi-region and logging",
+            )
+            return
     if _unseen_multi_region(snap):
         return  # a trail covers the account but its status was not collected: no verdict
     trails = sorted(snap.cloudtrail.trails, key=lambda t: (not t.is_multi_region, t.arn))
-    if trails:
-        evidence = (
-            "no multi-region trail is logging ("
-            + "; ".join(_trail_state(t) for t in trails[:3])
-            + ")"
-        )
-        best = trails[0]
+    # Only a trail of this account can be changed from it: never propose an
+    # update-trail on an organization trail owned by another account.
+    own = sorted(_own_trails(snap), key=lambda t: (not t.is_multi_region, t.arn))
+    fields = {"trail": "account-trail", "home": _home(snap),
+              "bucket": f"aws-cloudtrail-logs-{snap.account_id}"}  # fmt: skip
+    own_shadows = [t for t in shadows if t.owner_account_id in ("", snap.account_id)]
+    if own:
+        best = own[0]
         fields = {"trail": best.name, "home": best.home_region or best.region,
                   "bucket": best.s3_bucket}  # fmt: skip
+    elif own_shadows:  # this account's stopped organization trail, homed elsewhere
+        fields = {**fields, "trail": own_shadows[0].name, "home": own_shadows[0].home_region}
+    states = [_trail_state(t, snap) for t in trails] + [_trail_state(t, snap) for t in shadows]
+    if states:
+        evidence = "no multi-region trail is logging (" + "; ".join(states[:3]) + ")"
     else:
         evidence = "no CloudTrail trail exists"
-        fields = {"trail": "account-trail", "home": _home(snap),
-                  "bucket": f"aws-cloudtrail-logs-{snap.account_id}"}  # fmt: skip
     yield Check.account(ok=False, evidence=evidence, **fields)
 
 
@@ -245,6 +297,9 @@ def cloudtrail_log_file_validation(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     Every trail (judged in its home region) has log file validation on.
+    A trail owned by another account (an organization trail seen from a
+    member account) is judged in its owner's scan: this account cannot
+    change it.
 
     ## Why it matters
     With validation, CloudTrail writes signed hourly digest files; `aws
@@ -259,7 +314,7 @@ def cloudtrail_log_file_validation(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-4
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html
     """
-    for t in snap.cloudtrail.trails:
+    for t in _own_trails(snap):
         yield Check.of(
             t,
             ok=t.log_file_validation,
@@ -285,6 +340,8 @@ def cloudtrail_kms_encrypted(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     Every trail delivers its log files encrypted with a KMS key (SSE-KMS).
+    A trail owned by another account (an organization trail seen from a
+    member account) is judged in its owner's scan.
 
     ## Why it matters
     With the default S3 encryption, anyone who can read the bucket can read
@@ -304,7 +361,7 @@ def cloudtrail_kms_encrypted(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-2
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html
     """
-    for t in snap.cloudtrail.trails:
+    for t in _own_trails(snap):
         if t.kms_key_id:
             yield Check.of(t, ok=True, evidence=f"log files encrypted with {t.kms_key_id}")
         else:
@@ -335,7 +392,9 @@ def cloudtrail_cloudwatch_logs(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     Every trail sends its events to a CloudWatch Logs log group and its last
-    delivery there did not fail.
+    delivery there did not fail. A trail owned by another account (an
+    organization trail seen from a member account) is judged in its owner's
+    scan.
 
     ## Why it matters
     In S3 the trail is an archive; in CloudWatch Logs it can be searched with
@@ -356,7 +415,7 @@ def cloudtrail_cloudwatch_logs(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html
     """
     account, partition = snap.account_id, snap.partition
-    for t in snap.cloudtrail.trails:
+    for t in _own_trails(snap):
         fields = {
             "log_group_arn": t.cloudwatch_logs_log_group_arn
             or (
@@ -407,7 +466,9 @@ def cloudtrail_management_events_captured(snap: Snapshot) -> Iterator[Check]:
     selectors (`ReadWriteType: All`, `IncludeManagementEvents: true`) or
     advanced ones (`eventCategory = Management` with no other filter). An
     account-level check; when no multi-region trail is logging, AL001 reports
-    that and this rule gives no verdict.
+    that and this rule gives no verdict, and when the only logging trails are
+    another account's organization trails, their selectors are judged in
+    their owner's scan (no verdict here).
 
     ## Why it matters
     A trail that drops read events hides reconnaissance (`List*`, `Describe*`,
@@ -433,7 +494,10 @@ def cloudtrail_management_events_captured(snap: Snapshot) -> Iterator[Check]:
         if full:
             yield Check.account(ok=True, evidence=how)
             return
-    t, _, how = verdicts[0]
+    fixable = [v for v in verdicts if not _elsewhere(v[0], snap)]
+    if not fixable:
+        return  # only another account's organization trail: judged in its owner's scan
+    t, _, how = fixable[0]
     yield Check.account(
         ok=False, evidence=how, trail=t.name, home=t.home_region or t.region, **_selector_fix(t)
     )

@@ -23,6 +23,8 @@ def _trail_log_groups(snap: Snapshot) -> dict[str, Trail]:
     out: dict[str, Trail] = {}
     for trail in snap.cloudtrail.trails:
         arn = trail.cloudwatch_logs_log_group_arn
+        if trail.owner_account_id not in ("", snap.account_id):
+            continue  # an organization trail: its log group and alarms live in its owner account
         if trail.is_multi_region and trail.is_logging and arn:
             # arn:aws:logs:region:account:log-group:NAME:*
             parts = arn.split(":")
@@ -45,6 +47,11 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
     if not snap.cloudtrail.trails:
         return  # AL rules report the missing trail; nothing to monitor here
     if not groups:
+        if any(
+            t.owner_account_id not in ("", snap.account_id) and t.is_logging
+            for t in snap.cloudtrail.trails
+        ):
+            return  # another account's organization trail records us: judged in its owner's scan
         yield Check.account(
             ok=False,
             evidence=f"no multi-region trail delivers to CloudWatch Logs, so {what} cannot be alarmed",
@@ -82,7 +89,10 @@ def _cis_cmd(name: str, pattern: str) -> str:
 _CIS_DOC = """
     ## What it checks
     A metric filter on the log group of a logging multi-region CloudTrail trail
-    matches {what}, and an alarm with an action watches its metric.
+    matches {what}, and an alarm with an action watches its metric. In a
+    member account whose only logging trail is an organization trail owned by
+    another account, the filters and alarms belong in that account's log
+    group: no verdict here (no command this account could run).
 
     ## Why it matters
     {why}

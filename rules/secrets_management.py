@@ -265,10 +265,14 @@ def ecs_task_definitions_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]
     ## What it checks
     No container of an ECS task definition (the revisions services use and
     the latest of each family) has an `environment` variable that looks like
-    a plaintext secret, judged at collection time by name (`DB_PASSWORD`,
-    `API_KEY`...) and value shape (AWS keys, private keys, tokens, URLs with
-    a password). The value itself is never stored nor shown: evidence names
-    the container, the variable and the reason.
+    a plaintext secret, judged at collection time by the value's shape first
+    (AWS keys, private keys, GitHub/Slack/Stripe/Google tokens, JWTs, URLs
+    with a password, long random strings) and by the name only as a hint
+    (`DB_PASSWORD`, `STRIPE_SECRET_KEY`; not `AUTHOR` or `TOKEN_TTL`).
+    References (secret ARNs, `{{resolve:...}}`, paths, URLs without
+    credentials), numbers, booleans and publishable keys pass. The value
+    itself is never stored nor shown: evidence names the container, the
+    variable and the reason.
 
     ## Why it matters
     Task definition environment values are plain text to anyone allowed
@@ -330,9 +334,10 @@ def lambda_environments_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     No Lambda function has an environment variable that looks like a
-    plaintext secret (by name and value shape, judged at collection time; the
-    value is never stored nor shown). Variables holding a reference (a
-    Secrets Manager or SSM ARN) pass.
+    plaintext secret (judged at collection time by the value's shape first
+    and the name only as a hint, as for SM005; the value is never stored nor
+    shown). Variables holding a reference (a Secrets Manager or SSM ARN, a
+    path, a URL without credentials) pass.
 
     ## Why it matters
     Lambda environment values are returned in plain text by

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.analysis.ipspace import format_ports
+from auditor.analysis.policy import open_statements
 from auditor.analysis.reachability import ResourceReach, path_text, reach_of
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
@@ -201,34 +202,54 @@ def instances_without_ssh_key_pairs(snap: Snapshot) -> Iterator[Check]:
 def lambda_function_urls_authenticated(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    No Lambda function has a function URL with auth type `NONE`. Functions
-    without a URL, or with `AWS_IAM`, pass.
+    No Lambda function, and no alias of one (a qualified ARN such as
+    `my-function:live`, which has its own URL and its own resource policy),
+    has a function URL with auth type `NONE` whose resource policy lets
+    everyone (`Principal: *` with no condition pinning the caller) call
+    `lambda:InvokeFunctionUrl`. Functions without a URL, URLs with
+    `AWS_IAM`, and `NONE` URLs that no statement opens to everyone (AWS
+    answers them 403) pass; the evidence says which.
 
     ## Why it matters
-    A `NONE` function URL is a public HTTPS endpoint: anyone who learns it
-    runs the function with its role's permissions, and pays nothing while you
-    pay per invocation. Any authentication then lives only in the code.
+    A `NONE` function URL open to everyone is a public HTTPS endpoint: anyone
+    who learns it runs the function with its role's permissions, and pays
+    nothing while you pay per invocation. Any authentication then lives only
+    in the code. An alias URL is as public as the function's own.
 
     ## Remediation
     Switch the URL to `AWS_IAM` (callers sign requests with SigV4, e.g.
-    `awscurl` or an SDK) with the command shown. For a webhook that cannot
-    sign, put API Gateway or CloudFront with a WAF and a shared-secret check
-    in front, or delete the URL (`aws lambda delete-function-url-config`).
+    `awscurl` or an SDK) with the command shown (for an alias the function
+    name carries it: `my-function:live`). For a webhook that cannot sign, put
+    API Gateway or CloudFront with a WAF and a shared-secret check in front,
+    or delete the URL (`aws lambda delete-function-url-config`).
 
     ## References
     - https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+    - https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html
     """
     for fn in snap.lambda_.functions:
-        public = fn.url is not None and fn.url.auth_type == "NONE"
-        yield Check.of(
-            fn,
-            ok=not public,
-            evidence=f"function URL with auth type NONE: {fn.url.url}"
-            if public and fn.url is not None
-            else f"function URL with auth type {fn.url.auth_type}"
-            if fn.url is not None
-            else "no function URL",
-        )
+        targets = [(fn.arn, fn.name, fn.policy, fn.url)]
+        targets += [(a.arn, f"{fn.name}:{a.name}", a.policy, a.url) for a in fn.aliases if a.url]
+        for arn, name, policy, url in targets:
+            if url is None:
+                ok, evidence = True, "no function URL"
+            elif url.auth_type != "NONE":
+                ok, evidence = True, f"function URL with auth type {url.auth_type}"
+            else:
+                grants = [
+                    st.label
+                    for st in open_statements(policy)
+                    if st.matches_action("lambda:InvokeFunctionUrl")
+                ]
+                ok = not grants
+                evidence = (
+                    f"function URL with auth type NONE: {url.url}"
+                    f" (statement {', '.join(grants)} lets anyone invoke it)"
+                    if grants
+                    else f"function URL with auth type NONE, but no policy statement lets "
+                    f"everyone invoke it: {url.url}"
+                )
+            yield Check(resource_id=arn, ok=ok, evidence=evidence, region=fn.region, name=name)
 
 
 def _cluster_for(snap: Snapshot, service: EcsService) -> EcsCluster | None:

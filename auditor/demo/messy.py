@@ -35,7 +35,11 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "public-webhook",
         "Lambda resource policy open to *; function URL auth NONE; plaintext secret env",
     ),
-    ("legacy-report", "Lambda on python3.8; never logged (no log group)"),
+    (
+        "legacy-report",
+        "Lambda on python3.8; a GitHub token in an env var with a neutral name (REPORT_UPLOAD);"
+        " never logged (no log group)",
+    ),
     ("lambda-basic", "one role shared by three unrelated functions"),
     ("bastion", "public instance with SSH open to the world, key pair, IMDSv1"),
     ("ssh-world", "security group with SSH open to the world"),
@@ -48,8 +52,8 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("api-service", "ECS service with a public IP"),
     (
         "api",
-        "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration, "
-        "a sidecar image from Docker Hub",
+        "task definition: plaintext DB_PASSWORD and a Redis URL with a password in env,"
+        " :latest image, no log configuration, a sidecar image from Docker Hub",
     ),
     ("startup-cluster", "Container Insights off"),
     ("prod/stripe-key", "secret without rotation"),
@@ -82,11 +86,14 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("app-from-alb", ("NI003", "NI004", "NI005")),  # 8080 from another security group
     ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
     ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
-    # digest-pinned, secret via valueFrom, logs, image from the account's own ECR
+    # digest-pinned, secret via valueFrom (plus a commit SHA, a queue URL, a token TTL and
+    # a secret *name* in plain env: not secrets), logs, image from the account's own ECR
     ("worker", ("DA003", "SM005", "OB013", "DA007")),
     ("worker-service", ("NI006",)),  # private, no public IP
     ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
-    # reference env, no URL, current runtime, its log group exists
+    # reference env plus secret-looking names and values that are not secrets (AUTHOR,
+    # OAUTH_ISSUER, NEXTAUTH_URL, a password-less DATABASE_URL, PWD, a publishable key...),
+    # no URL, current runtime, its log group exists
     ("private-fn", ("SM006", "ZT003", "LP014", "DA006", "OB015")),
     ("/ecs/worker", ("OB014",)),  # 30-day retention
     ("/aws/lambda/private-fn", ("OB014",)),  # 14-day retention
@@ -101,6 +108,21 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _DOC_VERSION = "2012-10-17"
 _FAKE_STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # planted plaintext (never stored)
 _FAKE_DB_PASSWORD = "Sup3r-Secret-Pa55word-!"
+_FAKE_GITHUB_TOKEN = "ghp_" + "F4k3" * 9  # the shape of a GitHub token, obviously fake
+_FAKE_REDIS_URL = "redis://:" + "n0t-A-r3al-pa55" + "@cache.internal:6379/0"
+#: Environment values that look like secrets by name or by entropy and are not.
+_LOOK_ALIKE_ENV = {
+    "AUTHOR": "jane",
+    "AUTH_MODE": "cognito",
+    "OAUTH_ISSUER": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Ab12Cd34E",
+    "NEXTAUTH_URL": "https://app.example.com/api/auth",
+    "DATABASE_URL": "postgres://app@db.internal:5432/app",
+    "PWD": "/var/task",
+    "ACCESS_KEY_MAX_AGE": "90",
+    "SECRETS_PREFIX": "prod/",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "51Hx0Y2eZvKYlo2C0aBcDeFgHiJ",
+    "TOKEN_TTL": "3600",
+}
 
 
 def _doc(*statements: dict[str, Any]) -> str:
@@ -643,6 +665,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                 "memory": 512,
                 "environment": [
                     {"name": "DB_PASSWORD", "value": _FAKE_DB_PASSWORD},
+                    {"name": "CACHE_URL", "value": _FAKE_REDIS_URL},
                     {"name": "LOG_LEVEL", "value": "debug"},
                 ],
             },
@@ -676,6 +699,15 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                 "image": f"{worker_repo}@sha256:{'0' * 64}",
                 "memory": 512,
                 "secrets": [{"name": "DB_PASSWORD", "valueFrom": db_secret}],
+                "environment": [
+                    {"name": "GIT_SHA", "value": "3f786850e387550fdab836ed7e6dc881de23001b"},
+                    {
+                        "name": "QUEUE_URL",
+                        "value": f"https://sqs.{region}.amazonaws.com/123456789012/jobs",
+                    },
+                    {"name": "JWT_SECRET_NAME", "value": "prod/jwt-signing"},
+                    {"name": "TOKEN_EXPIRY", "value": "15m"},
+                ],
                 "logConfiguration": {
                     "logDriver": "awslogs",
                     "options": {
@@ -748,6 +780,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         Role=roles["lambda"],
         Handler="handler.handler",
         Code=code,
+        Environment={"Variables": {"REPORT_UPLOAD": _FAKE_GITHUB_TOKEN, "LOG_LEVEL": "info"}},
     )
     lam.create_function(
         FunctionName="private-fn",
@@ -755,7 +788,9 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         Role=roles["lambda"],
         Handler="handler.handler",
         Code=code,
-        Environment={"Variables": {"DB_SECRET_ARN": db_secret, "LOG_LEVEL": "info"}},
+        Environment={
+            "Variables": {"DB_SECRET_ARN": db_secret, "LOG_LEVEL": "info", **_LOOK_ALIKE_ENV}
+        },
     )
 
     # --- CloudTrail: single-region, no validation, no KMS, no CloudWatch Logs, open bucket
@@ -788,4 +823,10 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
 
 
 #: Values planted in the account that must never appear in a snapshot or report.
-PLANTED_VALUES: tuple[str, ...] = (_FAKE_STRIPE, _FAKE_DB_PASSWORD, "shared-token-value-123")
+PLANTED_VALUES: tuple[str, ...] = (
+    _FAKE_STRIPE,
+    _FAKE_DB_PASSWORD,
+    "shared-token-value-123",
+    _FAKE_GITHUB_TOKEN,
+    _FAKE_REDIS_URL,
+)

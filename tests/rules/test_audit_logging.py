@@ -513,3 +513,128 @@ def test_al011_flags_regions_without_an_external_access_analyzer() -> None:
 def test_al011_unknown_when_access_analyzer_not_collected() -> None:
     snap = make_snapshot(gaps={"accessanalyzer": "error"})
     assert status_of(access_analyzer_enabled, snap) == {Status.UNKNOWN}
+
+
+# ------------------------------------------- organization trails of another account
+
+MANAGEMENT_ACCOUNT = "999988887777"
+
+
+def org_trail(name: str, **kw: Any) -> Trail:
+    """An organization trail as a member account sees it: the ARN names its owner."""
+    region = kw.get("region", REGION)
+    return trail(
+        name,
+        arn=f"arn:aws:cloudtrail:{region}:{MANAGEMENT_ACCOUNT}:trail/{name}",
+        is_organization_trail=True,
+        **kw,
+    )
+
+
+def test_defect_org_trail_of_another_account_got_update_trail_commands() -> None:
+    """A member account was told to run update-trail on its organization's trail."""
+    snap = trails(
+        org_trail(
+            "org-trail",
+            log_file_validation=False,
+            kms_key_id="",
+            cloudwatch_logs_log_group_arn="",
+            event_selectors=(
+                EventSelector(read_write_type="WriteOnly", include_management_events=True),
+            ),
+        )
+    )
+    # It satisfies multi-region logging for the member account...
+    assert passing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        f"organization trail org-trail of account {MANAGEMENT_ACCOUNT} (home us-west-2) "
+        "is multi-region and logging"
+    )
+    # ...and nothing the member cannot change is judged (or given a command) here.
+    for rule_fn in (
+        cloudtrail_log_file_validation,
+        cloudtrail_kms_encrypted,
+        cloudtrail_cloudwatch_logs,
+        cloudtrail_management_events_captured,
+    ):
+        assert results(rule_fn, snap) == [], rule_fn.__name__
+
+
+def test_own_trails_are_still_judged_beside_an_org_trail() -> None:
+    snap = trails(
+        org_trail("org-trail"),
+        trail("fail-own", log_file_validation=False, event_selectors=()),
+    )
+    assert failing(cloudtrail_log_file_validation, snap) == {"fail-own"}
+    assert passing(cloudtrail_log_file_validation, snap) == set()
+    # the own trail is the one to fix when neither captures everything
+    snap = trails(
+        org_trail(
+            "org-trail",
+            event_selectors=(
+                EventSelector(read_write_type="ReadOnly", include_management_events=True),
+            ),
+        ),
+        trail(
+            "own",
+            event_selectors=(
+                EventSelector(read_write_type="WriteOnly", include_management_events=True),
+            ),
+        ),
+    )
+    assert failing(cloudtrail_management_events_captured, snap) == {"account"}
+    assert "--trail-name own " in command(cloudtrail_management_events_captured, snap, "account")
+
+
+def test_al001_stopped_org_trail_proposes_a_trail_of_this_account() -> None:
+    snap = trails(org_trail("org-trail", is_logging=False))
+    assert failing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        "no multi-region trail is logging (org-trail: multi-region, stopped, "
+        f"organization trail of account {MANAGEMENT_ACCOUNT})"
+    )
+    cmd = command(cloudtrail_multi_region_logging, snap, "account")
+    assert "org-trail" not in cmd
+    assert cmd.startswith("aws cloudtrail create-trail --name account-trail ")
+
+
+def org_shadow(
+    name: str, home: str, logging: bool | None, owner: str = MANAGEMENT_ACCOUNT
+) -> ShadowTrail:
+    return ShadowTrail(
+        arn=f"arn:aws:cloudtrail:{home}:{owner}:trail/{name}",
+        name=name,
+        region=REGION,
+        home_region=home,
+        is_multi_region=True,
+        is_organization_trail=True,
+        is_logging=logging,
+    )
+
+
+def test_defect_org_trail_homed_in_an_unscanned_region_left_members_without_a_verdict() -> None:
+    """A member scanning us-west-2 only saw its organization trail (homed elsewhere) as a
+    shadow of unknown status: no verdict, though the status can be read with the ARN."""
+    snap = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=True),))
+    assert passing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        f"organization trail org-trail of account {MANAGEMENT_ACCOUNT} (home {UNSCANNED_REGION}, "
+        f"status read in {REGION}) is multi-region and logging"
+    )
+    # stopped: the member is not recorded; the fix is a trail of its own, not update-trail
+    stopped = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=False),))
+    assert failing(cloudtrail_multi_region_logging, stopped) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, stopped, "account") == (
+        "no multi-region trail is logging (org-trail: multi-region, stopped, "
+        f"organization trail of account {MANAGEMENT_ACCOUNT})"
+    )
+    cmd = command(cloudtrail_multi_region_logging, stopped, "account")
+    assert "org-trail" not in cmd and "--name account-trail " in cmd
+    # the management account's own stopped organization trail: start that one
+    own = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, False, owner=ACCOUNT_ID),))
+    assert f"start-logging --name org-trail --region {UNSCANNED_REGION}" in command(
+        cloudtrail_multi_region_logging, own, "account"
+    )
+    # status not read: still no verdict
+    unread = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=None),))
+    assert results(cloudtrail_multi_region_logging, unread) == []

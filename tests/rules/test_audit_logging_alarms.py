@@ -138,3 +138,27 @@ def test_al017_security_group_changes_pass_fail() -> None:
 
 def test_cis_monitors_are_silent_without_any_trail() -> None:
     assert statuses(root_usage_alarmed, make_snapshot()) == set()
+
+
+def test_defect_cis_monitors_asked_members_to_filter_the_org_trail_log_group() -> None:
+    """put-metric-filter on the organization trail's log group: another account's group."""
+    org = trail().model_copy(
+        update={
+            "arn": "arn:aws:cloudtrail:us-west-2:999988887777:trail/org",
+            "is_organization_trail": True,
+            "cloudwatch_logs_log_group_arn": (
+                f"arn:aws:logs:{REGION}:999988887777:log-group:{TRAIL_GROUP}:*"
+            ),
+        }
+    )
+    snap = make_snapshot(cloudtrail=CloudTrailSection(trails=(org,)))
+    for rule, _ in CIS_CASES:
+        assert statuses(rule, snap) == set(), rule.__name__
+    # beside a trail of this account, that trail's log group is the one judged
+    rule, pattern = CIS_CASES[0]
+    own = _cis_snapshot(pattern, alarmed=False)
+    both = own.model_copy(
+        update={"cloudtrail": CloudTrailSection(trails=(org, *own.cloudtrail.trails))}
+    )
+    assert failing(rule, both) == {"account"}
+    assert "exists but no alarm" in evidence(rule, both, "account")
