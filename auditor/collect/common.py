@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
+from auditor.collect.expect import remember_operation
 from auditor.collect.gaps import guard
 
 T = TypeVar("T")
@@ -41,13 +42,17 @@ CALL_SLOTS: contextvars.ContextVar[threading.Semaphore | None] = contextvars.Con
 
 
 def _in_slot(ctx: contextvars.Context, fn: Callable[[T], R], item: T) -> R:
-    slots = CALL_SLOTS.get()
-    if slots is None:
-        return ctx.run(fn, item)
-    with slots:
-        # A fan-out inside this item runs without taking more slots (no deadlock).
-        ctx.run(CALL_SLOTS.set, None)
-        return ctx.run(fn, item)
+    try:
+        slots = CALL_SLOTS.get()
+        if slots is None:
+            return ctx.run(fn, item)
+        with slots:
+            # A fan-out inside this item runs without taking more slots (no deadlock).
+            ctx.run(CALL_SLOTS.set, None)
+            return ctx.run(fn, item)
+    except Exception as exc:
+        remember_operation(exc)  # the caller's thread did not make the failed call
+        raise
 
 
 def fan_out(

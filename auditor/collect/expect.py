@@ -188,6 +188,18 @@ def current_operation() -> str:
     return str(getattr(_local, "operation", ""))
 
 
+def remember_operation(exc: BaseException) -> None:
+    """Tag ``exc`` with this thread's last operation, before it reaches another thread."""
+    if not hasattr(exc, "operation_name") and not hasattr(exc, "auditor_operation"):
+        exc.auditor_operation = current_operation()  # type: ignore[attr-defined]
+
+
+def operation_of(exc: BaseException) -> str:
+    """The operation an exception came from (its own, a remembered one, or this thread's)."""
+    named = getattr(exc, "operation_name", None) or getattr(exc, "auditor_operation", None)
+    return str(named) if named else current_operation()
+
+
 def note_operation(model: Any, **_: Any) -> None:
     """botocore ``before-call`` hook: remember the operation this thread is calling."""
     _local.operation = str(model.name)

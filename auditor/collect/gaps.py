@@ -31,7 +31,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
-from auditor.collect.expect import MALFORMED, current_operation
+from auditor.collect.expect import MALFORMED, operation_of
 from auditor.errors import AuditorError
 from auditor.snapshot import CollectionStatus, Coverage
 
@@ -117,7 +117,7 @@ def gap_for(
         return Coverage(
             **base,
             status=CollectionStatus.ERROR,
-            operation=current_operation(),
+            operation=operation_of(exc),
             error_code=MALFORMED,
             message=f"the answer could not be parsed: {exc}"[:300],
         )
@@ -129,7 +129,7 @@ def gap_for(
         return Coverage(
             **base,
             status=CollectionStatus.NOT_ENABLED if not_there else CollectionStatus.ERROR,
-            operation=current_operation(),
+            operation=operation_of(exc),
             error_code=type(exc).__name__,
             message=str(exc)[:300],
         )
@@ -147,7 +147,7 @@ def gap_for(
     return Coverage(
         **base,
         status=CollectionStatus.ERROR,
-        operation=current_operation(),
+        operation=operation_of(exc),
         error_code=INTERNAL_ERROR,
         message=f"auditor bug: {type(exc).__name__}: {exc}"[:300],
     )
