@@ -490,16 +490,17 @@ def _ports_text(ports: list[tuple[str, int, str]]) -> str:
 
 
 def _uncollected(snap: Snapshot, services: tuple[str, ...]) -> Iterator[Check]:
-    """One UNKNOWN per region where a service holding resources to judge was not collected."""
+    """One UNKNOWN per region where a service holding resources to judge was not
+    collected, or some of its resources were not (resource gaps)."""
     missing: dict[str, list[str]] = {}
     for service in services:
-        for c in snap.coverage_of(service):
-            if c.is_gap:
+        for c in snap.coverage_of(service) + snap.resource_gaps(service):
+            if c.is_gap and service not in missing.get(c.region, []):
                 missing.setdefault(c.region, []).append(service)
     for region, names in sorted(missing.items()):
         yield Check.account(
             ok=None,
-            evidence=f"{', '.join(names)} not collected in {region}: "
+            evidence=f"{', '.join(names)} not (fully) collected in {region}: "
             "those resources' paths from the internet were not judged",
             region=region,
         )

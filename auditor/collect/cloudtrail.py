@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import as_datetime, error_code, fan_out
+from auditor.collect.common import as_datetime, error_code, fan_out, per_resource
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.cloudtrail import (
     CloudTrailSection,
@@ -177,7 +177,8 @@ def collect_cloudtrail(clients: ClientFactory, region: str) -> CloudTrailSection
         selectors = dict(cloudtrail.get_event_selectors(TrailName=arn))
         return status, selectors
 
-    answers = fan_out(details, own)
+    # A failed call costs only its trail (gapped; status and selectors unknown).
+    answers = [a or ({}, {}) for a in per_resource(details, own, lambda t: str(t["TrailARN"]))]
     # Several trails may share a bucket: read each bucket once.
     names = sorted({t["S3BucketName"] for t in own if t.get("S3BucketName")})
     buckets = dict(zip(names, fan_out(lambda name: trail_bucket(s3, name), names), strict=True))

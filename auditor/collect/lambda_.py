@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import error_code, fan_out, paginate, policy_doc
+from auditor.collect.common import error_code, paginate, per_resource, policy_doc
 from auditor.collect.secrets_shape import classify_env
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.base import JsonDoc
@@ -104,9 +104,10 @@ def collect_lambda(clients: ClientFactory, region: str) -> LambdaSection:
             )
         return policy, url, tuple(sorted(aliases, key=lambda a: a.name))
 
-    answers = fan_out(extras, listed)
+    # A failed call costs only its function: kept as listed, gapped (rules say UNKNOWN).
+    answers = per_resource(extras, listed, lambda raw: str(raw["FunctionArn"]))
     functions = [
-        _function(raw, region, policy, url, aliases)
-        for raw, (policy, url, aliases) in zip(listed, answers, strict=True)
+        _function(raw, region, *(answer or (None, None, ())))
+        for raw, answer in zip(listed, answers, strict=True)
     ]
     return LambdaSection(functions=tuple(sorted(functions, key=lambda f: f.name)))

@@ -14,10 +14,10 @@ from fnmatch import fnmatchcase
 from auditor import __version__
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
-from auditor.engine.model import GLOBAL, Check, Principle, Rule, Status
+from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, Status
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
-from auditor.snapshot import Snapshot
+from auditor.snapshot import Coverage, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,40 @@ def _gapped_regions(rule: Rule, snap: Snapshot) -> tuple[dict[str, set[str]], bo
     return gaps, nothing_usable
 
 
+def _resource_gaps(rule: Rule, snap: Snapshot, gapped: set[str]) -> dict[str, Coverage]:
+    """Gapped resources of the needed services (outside whole-region gaps), by resource id."""
+    out: dict[str, Coverage] = {}
+    for service in rule.needs:
+        for gap in snap.resource_gaps(service):
+            if gap.region not in gapped:
+                out.setdefault(gap.resource, gap)
+    return out
+
+
+def _gap_of(check: Check, gaps: dict[str, Coverage]) -> Coverage | None:
+    """The resource gap a check is about (its id, name, or a part of it such as ``arn#key-1``)."""
+    for key in (check.resource_id, check.name, check.resource_id.split("#", 1)[0]):
+        if key and key in gaps:
+            return gaps[key]
+    return None
+
+
+def _resource_unknown(gap: Coverage) -> Check:
+    what = " ".join(x for x in (gap.operation, gap.error_code) if x)
+    return Check(
+        resource_id=gap.resource,
+        ok=None,
+        evidence=f"{gap.service} could not be collected for this resource ({what}); "
+        "the rule cannot tell",
+        region=gap.region,
+        name=gap.resource,
+    )
+
+
+def _is_account(check: Check) -> bool:
+    return check.resource_id == ACCOUNT or check.resource_id.startswith(f"{ACCOUNT}/")
+
+
 def _result(rule: Rule, snap: Snapshot, status: Status, check: Check, cmd: str = "") -> RuleResult:
     return RuleResult(
         finding_id=finding_id(rule.id, snap.account_id, check.region, check.resource_id),
@@ -107,14 +141,30 @@ def evaluate_rule(rule: Rule, snap: Snapshot, config: Config | None = None) -> l
     if nothing_usable:
         return unknown
     gapped = set().union(*gaps.values()) if gaps else set()
+    resource_gaps = _resource_gaps(rule, snap, gapped)
+    gap_regions = {g.region for g in resource_gaps.values()}
+    unjudged = dict(resource_gaps)  # gapped resources no check was about
     out: list[RuleResult] = []
     try:
         for check in rule.run(snap, overrides):
             if check.region in gapped:
                 continue
-            if check.ok is None or (check.ok is False and gaps and check.region == GLOBAL):
-                # The rule cannot judge this resource, or an account-wide FAIL
-                # while some region is missing might be wrong: say so.
+            gap = _gap_of(check, resource_gaps) if resource_gaps else None
+            if gap is not None:
+                # One call about this resource failed: whatever the rule saw is partial.
+                if unjudged.pop(gap.resource, None) is not None:
+                    out.append(_result(rule, snap, Status.UNKNOWN, _resource_unknown(gap)))
+                continue
+            # A verdict over the whole account (or region) while one resource is
+            # missing, or an account-wide FAIL while some region is, might be wrong.
+            partial = bool(gaps and check.ok is False and check.region == GLOBAL) or bool(
+                resource_gaps
+                and (
+                    (_is_account(check) and check.region in (gap_regions | {GLOBAL}))
+                    or (check.ok is False and check.region == GLOBAL)
+                )
+            )
+            if check.ok is None or partial:
                 out.append(_result(rule, snap, Status.UNKNOWN, check))
                 continue
             status = Status.PASS if check.ok else Status.FAIL
@@ -136,6 +186,9 @@ def evaluate_rule(rule: Rule, snap: Snapshot, config: Config | None = None) -> l
                 ),
             ),
         ]
+    unknown += [
+        _result(rule, snap, Status.UNKNOWN, _resource_unknown(gap)) for gap in unjudged.values()
+    ]
     return unknown + out
 
 

@@ -291,8 +291,8 @@ def _new_note(before: RuleResult | None, old: _Side, r: RuleResult) -> str:
     return "not evaluated before"
 
 
-def _gap_key(g: Coverage) -> tuple[str, str]:
-    return (g.service, g.region)
+def _gap_key(g: Coverage) -> tuple[str, str, str]:
+    return (g.service, g.region, g.resource)
 
 
 def diff(old: ScanResult, new: ScanResult) -> Diff:

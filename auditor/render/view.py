@@ -287,6 +287,8 @@ class GapView:
     message: str
     #: The IAM permission whose absence (or failure) made the gap, e.g. ``logs:DescribeLogGroups``.
     permission: str
+    #: The one resource a resource gap is about ("" for a whole service and region).
+    resource: str = ""
 
 
 @dataclass(frozen=True)
@@ -583,6 +585,7 @@ def _headline(result: ScanResult, counts: dict[str, int]) -> Headline:
             error_code=clip(g.error_code, 80),
             message=clip(g.message, 200),
             permission=_permission(g),
+            resource=clip(g.resource, MAX_NAME),
         )
         for g in result.gaps
         if g.requested
