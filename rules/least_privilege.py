@@ -1,41 +1,38 @@
 """Least Privilege: every identity holds only what its job needs, and nobody can grant more.
 
-IAM is global: these rules' results carry the region ``global``. Policy
-documents are read with :mod:`auditor.analysis.policy`; attached managed
-policies are resolved through ``snap.iam.policies`` by ARN (the IAM collector
-keeps every customer managed policy and the AWS managed ones in use).
+IAM is global: these rules' results carry the region ``global``. Every
+permission question ("can P do A on R?", "who can use R?", "is P an
+administrator?") is asked of the IAM engine, :mod:`auditor.analysis.iam`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from auditor.analysis import per_snapshot
 from auditor.analysis.iam import (
     GENERIC,
+    Access,
+    Decision,
     Hop,
+    Permissions,
     PolicyStatement,
     Principal,
-    describe_path,
-    escalation_graph,
-)
-from auditor.analysis.iam import principals as iam_principals
-from auditor.analysis.policy import (
     Statement,
     condition_values,
-    grants_admin,
-    has_wildcard_principal,
+    describe_path,
+    escalation_graph,
     is_fixed_value,
-    open_statements,
-    principals,
-    restricts_caller,
-    service_wildcards,
-    statements,
+    open_grants,
+    stranger_grants,
+    trusted,
     trusted_services,
+    wildcard_grants,
 )
+from auditor.analysis.iam import principals as iam_principals
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.iam import (
@@ -286,80 +283,102 @@ def workload_roles_not_admin(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-policy-generation.html
     """
+    nodes = iam_principals(snap)
     for role in snap.iam.roles:
         services = trusted_services(role.trust_policy) & frozenset(WORKLOAD_SERVICES)
-        if not services:
+        node = nodes.get(role.arn)
+        if not services or node is None:
             continue
-        sources, fix = _literal_admin_grants(snap, role)
-        boundary = _capping_boundary(snap, role)
         who = " and ".join(s.split(".")[0] for s in sorted(services))
-        if sources and boundary is not None:
-            yield Check.of(
-                role,
-                ok=True,
-                evidence=f"{who} role's admin grant is capped by boundary {boundary.name}",
-            )
-        elif sources:
+        verdict = _admin_verdict(node)
+        if verdict.decision.allowed:
             yield Check.of(
                 role,
                 ok=False,
-                evidence=f"{who} role is an administrator through {_quoted(sources)}",
-                **fix,
+                evidence=f"{who} role is an administrator through {verdict.sources}",
+                **_lp003_fix(node, verdict.decision),
+            )
+        elif verdict.decision.conditional:
+            yield Check.of(
+                role,
+                ok=True,
+                evidence=f"{who} role is an administrator only if {verdict.decision.condition}"
+                f" ({verdict.sources}; see LP022)",
+            )
+        elif verdict.capped_by:
+            yield Check.of(
+                role,
+                ok=True,
+                evidence=f"{who} role's admin grant is capped by boundary {verdict.capped_by}",
             )
         else:
             yield Check.of(role, ok=True, evidence=f"{who} role has no admin grant")
 
 
-def _literal_admin_grants(snap: Snapshot, role: IamRole) -> tuple[list[str], dict[str, str]]:
-    """LP003's reading: policies granting ``*`` on ``*`` (or AdministratorAccess), and
-    the command fields removing the first one."""
-    index = _policies_by_arn(snap)
-    sources: list[str] = []
-    fix: dict[str, str] = {}
-    for attached in role.attached_policies:
-        managed = index.get(attached.arn)
-        if _is_administrator_access(attached.arn) or (
-            managed is not None and grants_admin(managed.document)
-        ):
-            sources.append(f"policy {attached.name}")
-            fix = fix or {
+@dataclass(frozen=True)
+class _AdminVerdict:
+    """A principal's administrator decision (effective ``*`` on ``*``), and the boundary
+    that caps an admin grant of its policies, if one does."""
+
+    decision: Decision
+    capped_by: str = ""
+
+    @property
+    def sources(self) -> str:
+        labels = {
+            st.label if "inline policy" in st.source else st.source
+            for st in self.decision.statements
+        }
+        return _quoted(sorted(labels)) or "its policies"
+
+
+def _admin_verdict(node: Principal) -> _AdminVerdict:
+    decision = node.permissions.administrator()
+    if decision.access is Access.DENIED and node.permissions.boundary is not None:
+        unbounded = Permissions(
+            node.permissions.statements, None, node.permissions.identity, node.permissions.now
+        )
+        if unbounded.administrator().access is not Access.DENIED:
+            arn = node.boundary_arn
+            return _AdminVerdict(decision, arn.rsplit("/", 1)[-1] or "(not collected)")
+    return _AdminVerdict(decision)
+
+
+def _lp003_fix(node: Principal, decision: Decision) -> dict[str, str]:
+    """LP003's command fields: detach or delete the policy that grants admin."""
+    for st in decision.statements:
+        ref = node.source_ref(st.source)
+        if ref is None:
+            continue
+        if ref.managed:
+            return {
                 "action": "detach-role-policy",
                 "policy_flag": "--policy-arn",
-                "policy": attached.arn,
+                "policy": ref.policy,
             }
-    for inline in role.inline_policies:
-        st = grants_admin(inline.document)
-        if st is not None:
-            sources.append(f"inline policy {inline.name} ({st.label})")
-            fix = fix or {
-                "action": "delete-role-policy",
-                "policy_flag": "--policy-name",
-                "policy": inline.name,
-            }
-    return sources, fix
-
-
-def _capping_boundary(snap: Snapshot, role: IamRole) -> ManagedPolicy | None:
-    """The role's permissions boundary when it does not itself grant everything."""
-    boundary = _policies_by_arn(snap).get(role.permissions_boundary_arn)
-    if boundary is not None and grants_admin(boundary.document) is None:
-        return boundary
-    return None
+        return {
+            "action": "delete-role-policy",
+            "policy_flag": "--policy-name",
+            "policy": ref.policy,
+        }
+    return {}
 
 
 def _lp003_fails(snap: Snapshot, role: IamRole) -> bool:
-    sources, _ = _literal_admin_grants(snap, role)
-    return bool(sources) and _capping_boundary(snap, role) is None
+    node = iam_principals(snap).get(role.arn)
+    return node is not None and node.permissions.administrator().allowed
 
 
 # --- service-wide wildcards ----------------------------------------------------------
 
 
-def _wildcard_evidence(doc: Mapping[str, Any]) -> list[str]:
-    by_statement: dict[str, list[str]] = {}
-    for action, st in service_wildcards(doc):
-        by_statement.setdefault(st.label, []).append(action)
-    return [f"{label} allows {', '.join(actions)} on *" for label, actions in by_statement.items()]
+def _wildcard_evidence(snap: Snapshot, doc: Mapping[str, Any]) -> list[str]:
+    """Unconditional grants of a whole service, or of everything, on every resource."""
+    return [
+        f"{g.sid} allows {', '.join(g.actions)} on *"
+        for g in wildcard_grants(doc, snap.collected_at)
+        if not g.conditional_on
+    ]
 
 
 @rule(
@@ -403,7 +422,7 @@ def managed_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     for policy in snap.iam.policies:
         if policy.aws_managed:
             continue
-        found = _wildcard_evidence(policy.document)
+        found = _wildcard_evidence(snap, policy.document)
         yield Check.of(
             policy,
             ok=not found,
@@ -454,7 +473,7 @@ def inline_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
         found: list[str] = []
         first = ""
         for inline in principal.inline_policies:
-            hits = _wildcard_evidence(inline.document)
+            hits = _wildcard_evidence(snap, inline.document)
             if hits:
                 first = first or inline.name
                 found.extend(f"{inline.name}: {hit}" for hit in hits)
@@ -466,149 +485,6 @@ def inline_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
             else "no service-wide wildcard on *",
             kind=_kind(principal),
             policy=first or principal.inline_policies[0].name,
-        )
-
-
-# --- privilege escalation ------------------------------------------------------------
-
-#: Resources that cover every IAM entity of a type: ``*`` or ``arn:...:iam::acct:role/*``.
-_BROAD_IAM_RESOURCE = re.compile(r"^arn:[^:]*:iam::[^:]*:(\*|[a-z-]+/\*)$")
-
-#: One requirement: any of these actions, and whether it must be on (nearly) all resources.
-_Need = tuple[tuple[str, ...], bool]
-
-_ECS_LAUNCH = ("ecs:RunTask", "ecs:StartTask", "ecs:CreateService", "ecs:UpdateService")
-
-#: Single-principal escalation paths: every requirement must be granted.
-ESCALATIONS: tuple[tuple[str, tuple[_Need, ...]], ...] = (
-    (
-        "iam:PassRole on * + lambda:CreateFunction",
-        ((("iam:PassRole",), True), (("lambda:CreateFunction",), False)),
-    ),
-    (
-        "iam:PassRole on * + ecs:RegisterTaskDefinition + ecs:RunTask",
-        (
-            (("iam:PassRole",), True),
-            (("ecs:RegisterTaskDefinition",), False),
-            (_ECS_LAUNCH, False),
-        ),
-    ),
-    (
-        "iam:PassRole on * + ec2:RunInstances",
-        ((("iam:PassRole",), True), (("ec2:RunInstances",), False)),
-    ),
-    ("iam:CreatePolicyVersion", ((("iam:CreatePolicyVersion",), True),)),
-    (
-        "iam:Attach*Policy",
-        ((("iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"), True),),
-    ),
-    (
-        "iam:Put*Policy",
-        ((("iam:PutRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy"), True),),
-    ),
-    ("iam:UpdateAssumeRolePolicy", ((("iam:UpdateAssumeRolePolicy",), True),)),
-    ("iam:CreateAccessKey on *", ((("iam:CreateAccessKey",), True),)),
-    (
-        "iam:CreateLoginProfile / iam:UpdateLoginProfile",
-        ((("iam:CreateLoginProfile", "iam:UpdateLoginProfile"), True),),
-    ),
-)
-
-
-def _broad(st: Statement) -> bool:
-    return st.on_all_resources or any(_BROAD_IAM_RESOURCE.match(r) for r in st.resources)
-
-
-def _granted(allows: list[Statement], need: _Need) -> bool:
-    actions, broad = need
-    return any(
-        st.matches_action(action) and (not broad or _broad(st))
-        for st in allows
-        for action in actions
-    )
-
-
-def escalation_paths(docs: list[tuple[str, Mapping[str, Any]]]) -> list[str]:
-    """Labels of the :data:`ESCALATIONS` that the union of ``docs`` grants."""
-    allows = [st for _, doc in docs for st in statements(doc) if st.allows]
-    return [label for label, needs in ESCALATIONS if all(_granted(allows, n) for n in needs)]
-
-
-@rule(
-    id="LP006",
-    slug="no-privilege-escalation-paths",
-    title="No user or role can grant itself more privileges",
-    principle=Principle.LEAST_PRIVILEGE,
-    severity=Severity.HIGH,
-    needs=("iam",),
-    effort_minutes=60,
-    monthly_cost_usd=0,
-    remediation_cmd=(
-        "aws iam put-{kind}-permissions-boundary --{kind}-name {name}"
-        " --permissions-boundary arn:{partition}:iam::{account}:policy/DenyPrivilegeEscalation"
-    ),
-)
-def no_privilege_escalation_paths(snap: Snapshot) -> Iterator[Check]:
-    """
-    ## What it checks
-    The Allow statements one principal holds (a role's policies; a user's own
-    policies plus its groups') do not combine into a well-known one-step
-    escalation:
-
-    - `iam:PassRole` on every role together with `lambda:CreateFunction`,
-      with `ecs:RegisterTaskDefinition` and `ecs:RunTask`/`StartTask`/
-      `CreateService`/`UpdateService`, or with `ec2:RunInstances` (run code
-      as any role);
-    - `iam:CreatePolicyVersion`, `iam:Attach{Role,User,Group}Policy`,
-      `iam:Put{Role,User,Group}Policy`, `iam:UpdateAssumeRolePolicy`,
-      `iam:CreateAccessKey`, `iam:CreateLoginProfile`/`UpdateLoginProfile`
-      on every policy/role/user (`*` or `...:role/*`).
-
-    This is deliberately simple: one principal, one hop, Allow statements only
-    (Deny statements, permissions boundaries, SCPs and conditions are not
-    subtracted, so a finding may be blocked elsewhere). Administrators
-    (LP003 for workloads) have nothing to escalate to and are not listed;
-    service-linked roles are skipped. Multi-hop paths, resource scoping,
-    trust policies, Deny statements and conditions are LP015's: this rule
-    reports the latent combination even where no more powerful identity exists
-    yet to escalate to.
-
-    ## Why it matters
-    Each path turns a limited identity into an administrator in one API call:
-    by rewriting its own policy, by minting keys for an admin user, or by
-    starting code under a more powerful role it may pass.
-
-    ## Remediation
-    Scope `iam:PassRole` to the role ARNs the principal deploys (and add an
-    `iam:PassedToService` condition), and the IAM write actions to named
-    resources. As an immediate guard, create a boundary that allows `*` but
-    denies the actions above (`aws iam create-policy --policy-name
-    DenyPrivilegeEscalation --policy-document file://boundary.json`) and
-    attach it with the command shown.
-
-    ## References
-    - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
-    - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
-    """
-    candidates: list[IamUser | IamRole] = [
-        *snap.iam.users,
-        *(r for r in snap.iam.roles if not _is_service_linked(r)),
-    ]
-    for principal in candidates:
-        docs = _effective_documents(snap, principal)
-        if _holds_admin_policy(snap, principal) or any(
-            grants_admin(doc) is not None for _, doc in docs
-        ):
-            continue
-        paths = escalation_paths(docs)
-        yield Check.of(
-            principal,
-            ok=not paths,
-            evidence=f"can escalate through {_quoted(paths)}"
-            if paths
-            else "no single-step escalation path",
-            kind=_kind(principal),
-            partition=snap.partition,
         )
 
 
@@ -651,12 +527,16 @@ def role_trust_not_public(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html
     """
     for role in snap.iam.roles:
-        found = [st.label for st in open_statements(role.trust_policy)]
+        grants = stranger_grants(role.trust_policy, "sts:AssumeRole", now=snap.collected_at)
+        found = [g.label for g in grants if g.open]
+        pinned = sorted({k for g in grants if not g.open for k in g.keys})
         yield Check.of(
             role,
             ok=not found,
             evidence=f"trust statement {_quoted(found)} lets any AWS principal assume the role"
             if found
+            else f"trust policy admits any principal only if {_quoted(pinned)} matches"
+            if pinned
             else "trust policy names its principals",
         )
 
@@ -665,15 +545,11 @@ def _github_statements(role: IamRole) -> list[tuple[Statement, str]]:
     """Allow statements trusting a GitHub Actions OIDC provider, with the provider's
     condition-key prefix (``token.actions.githubusercontent.com``, or
     ``token.actions.githubusercontent.com/<enterprise>`` for an enterprise issuer)."""
-    found = []
-    for st in statements(role.trust_policy):
-        if not st.allows:
-            continue
-        for kind, value in principals(st.principal):
-            _, _, issuer = str(value).partition(":oidc-provider/")
-            if kind == "Federated" and issuer.split("/", 1)[0] == GITHUB_OIDC_HOST:
-                found.append((st, issuer))
-                break
+    found: list[tuple[Statement, str]] = []
+    for st, value in trusted(role.trust_policy, "Federated"):
+        _, _, issuer = value.partition(":oidc-provider/")
+        if issuer.split("/", 1)[0] == GITHUB_OIDC_HOST and all(st is not f for f, _ in found):
+            found.append((st, issuer))
     return found
 
 
@@ -731,7 +607,7 @@ def github_oidc_trust_restricts_subject(snap: Snapshot) -> Iterator[Check]:
             continue
         problems: list[str] = []
         for st, issuer in trusting:
-            values = condition_values(st, f"{issuer}:sub")
+            values = condition_values(st.condition, f"{issuer}:sub")
             if not values:
                 problems.append(f"{st.label} has no sub condition")
             elif not all(_pins_owner(v) for v in values):
@@ -792,7 +668,7 @@ def github_oidc_trust_restricts_audience(snap: Snapshot) -> Iterator[Check]:
         missing = [
             st.label
             for st, issuer in trusting
-            if not (values := condition_values(st, f"{issuer}:aud"))
+            if not (values := condition_values(st.condition, f"{issuer}:aud"))
             or not all(is_fixed_value(v) for v in values)
         ]
         yield Check.of(
@@ -1048,32 +924,8 @@ def workload_roles_not_shared(snap: Snapshot) -> Iterator[Check]:
         )
 
 
-def _lambda_open_statements(doc: Mapping[str, Any] | None) -> list[Statement]:
-    """Statements of a function policy anyone can use (FSBP Lambda.1's reading).
-
-    A wildcard principal without a caller condition, or ``s3.amazonaws.com``
-    without ``aws:SourceAccount`` (bucket names are global: another account's
-    bucket could invoke). Public function-URL statements (``lambda:
-    FunctionUrlAuthType`` NONE) are left to ZT003.
-    """
-    found = []
-    for st in statements(doc):
-        if not st.allows:
-            continue
-        url_only = condition_values(st, "lambda:FunctionUrlAuthType") is not None
-        if url_only and not st.matches_action("lambda:InvokeFunction"):
-            continue
-        if has_wildcard_principal(st.principal) and not restricts_caller(st):
-            found.append(st)
-            continue
-        from_s3 = any(
-            kind == "Service" and value == "s3.amazonaws.com"
-            for kind, value in principals(st.principal)
-        )
-        account = condition_values(st, "aws:SourceAccount")
-        if from_s3 and not (account and all(is_fixed_value(v) for v in account)):
-            found.append(st)
-    return found
+#: Service principals that act for any account's resources (bucket names are global).
+_ANY_ACCOUNT_SERVICES = ("s3.amazonaws.com",)
 
 
 @rule(
@@ -1114,15 +966,20 @@ def lambda_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
     """
     for fn in snap.lambda_.functions:
-        found = _lambda_open_statements(fn.policy)
+        found = open_grants(
+            fn.policy,
+            "lambda:InvokeFunction",
+            services=_ANY_ACCOUNT_SERVICES,
+            now=snap.collected_at,
+        )
         yield Check.of(
             fn,
             ok=not found,
-            evidence=f"policy statement {_quoted([st.label for st in found])}"
+            evidence=f"policy statement {_quoted([g.label for g in found])}"
             " lets anyone invoke the function"
             if found
             else ("policy names its callers" if fn.policy else "no resource policy"),
-            sid=found[0].sid if found else "",
+            sid=found[0].statement.sid if found else "",
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.analysis.policy import open_statements
+from auditor.analysis.iam import open_grants
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import EnvVar, Snapshot
 from auditor.snapshot.secretsmanager import Secret
@@ -222,7 +222,7 @@ def secret_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html
     """
     for secret in snap.secretsmanager.secrets:
-        found = [st.label for st in open_statements(secret.policy)]
+        found = [g.label for g in open_grants(secret.policy, now=snap.collected_at)]
         yield Check.of(
             secret,
             ok=not found,

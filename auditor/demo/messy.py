@@ -77,14 +77,14 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("office-ssh", ("NI003", "NI004", "NI005")),  # 22 open to one /32 only
     ("app-from-alb", ("NI003", "NI004", "NI005")),  # 8080 from another security group
     ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
-    ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
+    ("worker-task-role", ("LP003", "LP004", "LP013")),  # scoped task role
     ("worker", ("DA003", "SM005", "AL007")),  # digest-pinned, secret via valueFrom, logs
     ("worker-service", ("NI006",)),  # private, no public IP
     ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
     ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
     ("/ecs/worker", ("AL008",)),  # 30-day retention
     ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
-    ("build-runner", ("LP006", "LP015")),  # PassRole limited to the harmless lambda-basic
+    ("build-runner", ("LP015",)),  # PassRole limited to the harmless lambda-basic
     ("worker-task-role", ("LP015", "LP016", "LP017")),  # scoped task role
     # network look-alikes: exposed-looking, but no path from the internet today
     ("private-flagged-pg", ("NI007", "NI002")),  # PubliclyAccessible, but private subnets

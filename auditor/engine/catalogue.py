@@ -16,6 +16,15 @@ from functools import cache
 from auditor.engine.model import Principle, Rule
 from auditor.errors import InputError
 
+#: Ids no rule may use again, with what replaced them. A config may still name them in
+#: ``disable`` or ``waivers`` (they match nothing); ``auditor rules ID`` explains them.
+RETIRED: dict[str, str] = {
+    "LP006": (
+        "no-privilege-escalation-paths: retired; escalation paths are judged once, by LP015"
+        " (no-escalation-path-to-admin), on the IAM engine"
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -35,6 +44,8 @@ class Catalogue:
         for r in self.rules:
             if r.id == rule_id.upper():
                 return r
+        if rule_id.upper() in RETIRED:
+            raise InputError(f"rule {rule_id.upper()} is retired ({RETIRED[rule_id.upper()]})")
         raise InputError(f"unknown rule id {rule_id!r}")
 
     def by_principle(self, principle: Principle) -> tuple[Rule, ...]:
@@ -60,6 +71,8 @@ def load_catalogue() -> Catalogue:
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for r in rules_in_module(module):
+            if r.id in RETIRED:
+                raise RuntimeError(f"rule id {r.id} is retired and cannot be reused")
             if r.id in found and found[r.id] is not r:
                 raise RuntimeError(f"duplicate rule id {r.id} in {info.name}")
             found[r.id] = r
