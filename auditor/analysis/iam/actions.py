@@ -13,6 +13,7 @@ union, intersection and difference stay closed and exact.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class ActionDatabase:
         self._actions: dict[str, dict[str, str]] = {}
         self._levels: dict[str, frozenset[str]] = {}
         self._sets: dict[str, frozenset[str]] = {}
+        self._sorted: dict[str, tuple[str, ...]] = {}
 
     @functools.cached_property
     def version(self) -> str:
@@ -63,6 +65,18 @@ class ActionDatabase:
         if found is None:
             found = self._sets[service] = frozenset(self._names(service))
         return found
+
+    def with_prefix(self, service: str, prefix: str) -> frozenset[str]:
+        """The actions of ``service`` whose lower-cased name starts with ``prefix``
+        (``s3:get``): a range of the sorted names, no pattern matching at all."""
+        names = self._sorted.get(service)
+        if names is None:
+            names = self._sorted[service] = tuple(sorted(self.service_actions(service)))
+        start = bisect.bisect_left(names, prefix)
+        end = start
+        while end < len(names) and names[end].startswith(prefix):
+            end += 1
+        return frozenset(names[start:end])
 
     def exists(self, action: str) -> bool:
         service, _, _ = action.partition(":")
@@ -174,6 +188,9 @@ def _expand_one(pattern: str) -> ActionSet:
     if not has_wildcard(action_pattern):
         wanted = {f"{s}:{action_pattern}" for s in services}
         return ActionSet(frozenset(a for a in wanted if db.exists(a)))
+    head, star, tail = action_pattern.partition("*")
+    if star and not tail and "?" not in head:  # "Get*": a range of the sorted names
+        return ActionSet(frozenset().union(*(db.with_prefix(s, f"{s}:{head}") for s in services)))
     # the whole action name, service prefix included, against one compiled matcher
     match = matcher(f"{service_pattern}:{action_pattern}")
     found = (a for s in services for a in db.service_actions(s) if match(a))
@@ -183,10 +200,18 @@ def _expand_one(pattern: str) -> ActionSet:
 def expand(patterns: Iterable[str]) -> ActionSet:
     """The known actions an ``Action`` element matches: wildcards (``s3:Get*``, ``iam:Pass*``,
     ``*``) expanded against the database. Unknown actions grant nothing and are dropped."""
-    result = NOTHING
+    return _expand_all(tuple(str(p).strip().lower() for p in patterns))
+
+
+@functools.lru_cache(maxsize=16384)
+def _expand_all(patterns: tuple[str, ...]) -> ActionSet:
+    names: set[str] = set()
     for pattern in patterns:
-        result = result | _expand_one(str(pattern).strip().lower())
-    return result
+        found = _expand_one(pattern)
+        if found.negated:  # only EVERYTHING is negated here
+            return EVERYTHING
+        names |= found.names
+    return ActionSet(frozenset(names))
 
 
 def statement_actions(actions: Iterable[str], not_actions: Iterable[str]) -> ActionSet:

@@ -331,12 +331,16 @@ class Permissions:
     #: The snapshot time: time condition keys are read at it.
     now: datetime | None = field(default=None, compare=False, hash=False)
 
+    @functools.cached_property
+    def _base_context(self) -> Context:
+        return Context.of(self.identity, now=self.now)
+
     def context(self, extra: Mapping[str, str] | Context | None = None) -> Context:
         if isinstance(extra, Context):
             return extra
-        values = dict(self.identity)
-        values.update(extra or {})
-        return Context.of(values, now=self.now)
+        if not extra:
+            return self._base_context
+        return self._base_context.with_values(extra)
 
     def decide(
         self,
