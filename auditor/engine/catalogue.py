@@ -62,14 +62,18 @@ def rules_in_module(module: object) -> list[Rule]:
 
 @cache
 def load_catalogue() -> Catalogue:
-    """Import every catalogue module once and return the rules, sorted by id."""
+    """Import every catalogue module once (packages such as ``least_privilege/`` and
+    their modules too) and return the rules, sorted by id. A package re-exporting its
+    modules' rules finds the same objects twice, which is fine."""
     import auditor.rules as package
 
     found: dict[str, Rule] = {}
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+    prefix = f"{package.__name__}."
+    modules = pkgutil.walk_packages(package.__path__, prefix)
+    for info in sorted(modules, key=lambda m: m.name):
+        if any(part.startswith("_") for part in info.name.removeprefix(prefix).split(".")):
             continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module = importlib.import_module(info.name)
         for r in rules_in_module(module):
             if r.id in RETIRED:
                 raise RuntimeError(f"rule id {r.id} is retired and cannot be reused")

@@ -1007,7 +1007,7 @@ def test_lp015_conditional_paths_pass_with_the_path_in_evidence() -> None:
     )
     assert passing(no_escalation_path_to_admin, snap) == {"pass-ops"}
     assert evidence(no_escalation_path_to_admin, snap, "pass-ops").startswith(
-        "only a conditional path: user pass-ops -> role admin"
+        "only a conditional path (LP022): user pass-ops -> role admin"
     )
 
 

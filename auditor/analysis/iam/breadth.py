@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from auditor.analysis.iam.actions import NOTHING, statement_actions
 from auditor.analysis.iam.conditions import Context, evaluate_condition
 from auditor.analysis.iam.document import statements
 from auditor.analysis.iam.evaluate import Decision, Permissions, compile_document
@@ -44,15 +45,25 @@ def wildcard_grants(
     doc: Mapping[str, Any] | None, now: datetime | None = None
 ) -> list[WildcardGrant]:
     """Allow statements on every resource (``*`` or a ``NotResource``) granting a whole
-    service, every action, or every action but some (``NotAction``)."""
+    service, every action, or every action but some (``NotAction``), unless the
+    document's own unconditional Deny on every resource takes all of it back."""
     ctx = Context(now=now)
     out: list[WildcardGrant] = []
-    for st in statements(doc):
+    parsed = list(statements(doc))
+    denied = NOTHING  # what the document's own unconditional Deny on every resource takes back
+    for st in parsed:
+        everywhere = st.not_resources or "*" in st.resources
+        firm = evaluate_condition(st.condition, ctx, allow=False).holds is True
+        if st.effect == "Deny" and everywhere and firm:
+            denied = denied | statement_actions(st.actions, st.not_actions)
+    for st in parsed:
         if not st.allows or not (st.not_resources or "*" in st.resources):
             continue
         outcome = evaluate_condition(st.condition, ctx)
         if outcome.holds is False:
             continue
+        if (statement_actions(st.actions, st.not_actions) - denied).is_empty:
+            continue  # `Allow *` with `Deny *`: nothing is granted
         found: tuple[str, ...]
         if st.not_actions:
             found = (f"NotAction {', '.join(st.not_actions)}",)
