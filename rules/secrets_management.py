@@ -204,7 +204,11 @@ def secret_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     caller to fixed values (`aws:PrincipalOrgID`, `aws:PrincipalAccount`,
     `aws:SourceVpce`...). An unrelated condition such as `aws:SecureTransport`
     does not make a statement private. Secrets without a policy pass.
-    Replicas are evaluated too: each has its own policy.
+    Replicas are evaluated too: each has its own policy. The IAM engine answers "is it open to anyone?": `NotPrincipal` in an
+    Allow admits everyone not named; `...IfExists`, negated operators
+    (`StringNotEquals`) and wildcard accounts pin nobody; an `IpAddress` range as
+    wide as the internet (`0.0.0.0/1` counts) pins nobody; a Deny of the same
+    policy that takes the grant back for everyone closes it.
 
     ## Why it matters
     Such a statement lets principals of any AWS account call

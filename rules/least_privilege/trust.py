@@ -44,7 +44,11 @@ def role_trust_not_public(snap: Snapshot) -> Iterator[Check]:
     (`"*"`, `{"AWS": "*"}`, `arn:aws:iam::*:root`) unless a condition pins
     the caller to fixed values (`aws:PrincipalOrgID`, `aws:PrincipalAccount`,
     `aws:PrincipalArn`, `aws:SourceAccount`...). `sts:ExternalId` alone does
-    not count: it is a shared string, not an identity.
+    not count: it is a shared string, not an identity. The IAM engine answers "is it open to anyone?": `NotPrincipal` in an
+    Allow admits everyone not named; `...IfExists`, negated operators
+    (`StringNotEquals`) and wildcard accounts pin nobody; an `IpAddress` range as
+    wide as the internet (`0.0.0.0/1` counts) pins nobody; a Deny of the same
+    policy that takes the grant back for everyone closes it.
 
     ## Why it matters
     Any AWS account in the world can call `sts:AssumeRole` on such a role and
