@@ -3,7 +3,7 @@
 Builds the messy scenario (``auditor/demo/messy.py``) in a moto HTTP server on
 127.0.0.1, collects it through the real HTTP path once and saves the snapshot
 (``--snapshot PATH``, reused when it exists). Each run then loads the snapshot in a
-fresh Python process and times ``evaluate(snapshot, catalogue)``: the first
+fresh Python process and times ``evaluate(snapshot, catalogue)`` in CPU seconds: the first
 evaluation in the process (cold: what one ``auditor scan --snapshot`` pays,
 imports excluded) and a second one on a freshly loaded copy (warm caches).
 
@@ -46,10 +46,10 @@ from pathlib import Path
 from auditor.snapshot.io import load_snapshot
 catalogue = load_catalogue()
 snap = load_snapshot(Path({path!r}))
-t0 = time.perf_counter(); evaluate(snap, catalogue); t1 = time.perf_counter()
+c0 = time.process_time(); evaluate(snap, catalogue); c1 = time.process_time()
 snap = load_snapshot(Path({path!r}))
-t2 = time.perf_counter(); evaluate(snap, catalogue); t3 = time.perf_counter()
-print(f"{{t1 - t0:.4f}} {{t3 - t2:.4f}}")
+c2 = time.process_time(); evaluate(snap, catalogue); c3 = time.process_time()
+print(f"{{c1 - c0:.4f}} {{c3 - c2:.4f}}")
 """
 
 
@@ -104,7 +104,7 @@ def main() -> None:
     cold = statistics.median(r[0] for r in runs)
     warm = statistics.median(r[1] for r in runs)
     print(f"snapshot: {path}")
-    print(f"offline evaluation, median of {args.runs} processes:")
+    print(f"offline evaluation (CPU seconds: the machine may be shared), median of {args.runs}:")
     print(f"  cold (first evaluation in a process): {cold:.3f} s")
     print(f"  warm (second evaluation, caches filled): {warm:.3f} s")
 

@@ -157,7 +157,8 @@ def parse_methods(raw: Any) -> tuple[Method, ...]:
 def load_methods(path: str = "") -> tuple[Method, ...]:
     """The escalation methods (default: the catalogue's ``data/escalation_methods.yaml``)."""
     file = Path(path) if path else methods_file()
-    return parse_methods(yaml.safe_load(file.read_text(encoding="utf-8")))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    return parse_methods(yaml.load(file.read_text(encoding="utf-8"), Loader=loader))
 
 
 # --- hops and paths -------------------------------------------------------------------
