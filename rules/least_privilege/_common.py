@@ -95,3 +95,20 @@ def _admin_verdict(node: Principal) -> _AdminVerdict:
 def _workload_services(role: IamRole) -> frozenset[str]:
     """The workload service principals (:data:`WORKLOAD_SERVICES`) a role trusts."""
     return trusted_services(role.trust_policy) & frozenset(WORKLOAD_SERVICES)
+
+
+def _broad_note(node: Principal) -> str:
+    """For an identity that is not an administrator: a note when an Allow on every
+    resource still grants every action but a few services' (PowerUserAccess's shape)."""
+    for st in node.permissions.statements:
+        if (
+            st.allow
+            and st.actions.negated
+            and st.actions.names
+            and ("*" in st.resources or st.not_resource)
+        ):
+            services = sorted({n.partition(":")[0] for n in st.actions.names})
+            more = f" (+{len(services) - 3} more)" if len(services) > 3 else ""
+            shown = ", ".join(services[:3]) + more
+            return f"; broad: {st.label} allows every action but the {shown} ones"
+    return ""

@@ -13,6 +13,7 @@ from auditor.snapshot.iam import IamGroup, IamRole, IamUser
 from ._common import (
     _REMOVE_POLICY_CMD,
     _admin_verdict,
+    _broad_note,
     _fix_fields,
     _is_service_linked,
     _kind,
@@ -111,7 +112,9 @@ def identities_not_full_administrators(snap: Snapshot) -> Iterator[Check]:
                 evidence=f"{kind}'s admin grant is capped by boundary {verdict.capped_by}",
             )
         else:
-            yield Check.of(identity, ok=True, evidence=f"{kind} is not an administrator")
+            yield Check.of(
+                identity, ok=True, evidence=f"{kind} is not an administrator{_broad_note(node)}"
+            )
 
 
 @rule(

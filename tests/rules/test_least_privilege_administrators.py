@@ -102,6 +102,10 @@ def test_lp019_flags_full_administrators_but_not_workloads_or_look_alikes() -> N
         "user is an administrator through policy AdministratorAccess"
         " (AdministratorAccess attached directly to the user)"
     )
+    assert evidence(identities_not_full_administrators, snap, "pass-power-user") == (
+        "user is not an administrator; broad: policy PowerUserAccess (statement 1)"
+        " allows every action but the iam ones"
+    )
     assert "only if aws:multifactorauthpresent" in evidence(
         identities_not_full_administrators, snap, "pass-mfa-admin"
     )
