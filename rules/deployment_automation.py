@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from auditor.analysis.policy import principals, statements
+from auditor.analysis.iam import trusted
 from auditor.engine.model import Check, Principle, Severity, Tier, rule
 from auditor.snapshot import Snapshot
 
@@ -27,15 +27,10 @@ def _ci_deploy_roles(snap: Snapshot) -> list[tuple[str, str]]:
     """(role name, issuer) for roles a CI system can assume through OIDC."""
     out = []
     for role in snap.iam.roles:
-        for st in statements(role.trust_policy):
-            if not st.allows:
-                continue
-            for kind, value in principals(st.principal):
-                if kind != "Federated":
-                    continue
-                issuer = next((i for i in CI_OIDC_ISSUERS if i in value), "")
-                if issuer:
-                    out.append((role.name, issuer))
+        for _, value in trusted(role.trust_policy, "Federated"):
+            issuer = next((i for i in CI_OIDC_ISSUERS if i in value), "")
+            if issuer:
+                out.append((role.name, issuer))
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.analysis.policy import open_statements
+from auditor.analysis.iam import open_grants
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import EnvVar, Snapshot
 from auditor.snapshot.secretsmanager import Secret
@@ -204,7 +204,11 @@ def secret_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     caller to fixed values (`aws:PrincipalOrgID`, `aws:PrincipalAccount`,
     `aws:SourceVpce`...). An unrelated condition such as `aws:SecureTransport`
     does not make a statement private. Secrets without a policy pass.
-    Replicas are evaluated too: each has its own policy.
+    Replicas are evaluated too: each has its own policy. The IAM engine answers "is it open to anyone?": `NotPrincipal` in an
+    Allow admits everyone not named; `...IfExists`, negated operators
+    (`StringNotEquals`) and wildcard accounts pin nobody; an `IpAddress` range as
+    wide as the internet (`0.0.0.0/1` counts) pins nobody; a Deny of the same
+    policy that takes the grant back for everyone closes it.
 
     ## Why it matters
     Such a statement lets principals of any AWS account call
@@ -222,7 +226,7 @@ def secret_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html
     """
     for secret in snap.secretsmanager.secrets:
-        found = [st.label for st in open_statements(secret.policy)]
+        found = [g.label for g in open_grants(secret.policy, now=snap.collected_at)]
         yield Check.of(
             secret,
             ok=not found,

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.analysis.iam import open_grants
 from auditor.analysis.ipspace import format_ports
-from auditor.analysis.policy import open_statements
 from auditor.analysis.reachability import ResourceReach, path_text, reach_of
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
@@ -237,9 +237,8 @@ def lambda_function_urls_authenticated(snap: Snapshot) -> Iterator[Check]:
                 ok, evidence = True, f"function URL with auth type {url.auth_type}"
             else:
                 grants = [
-                    st.label
-                    for st in open_statements(policy)
-                    if st.matches_action("lambda:InvokeFunctionUrl")
+                    g.label
+                    for g in open_grants(policy, "lambda:InvokeFunctionUrl", now=snap.collected_at)
                 ]
                 ok = not grants
                 evidence = (

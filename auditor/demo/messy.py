@@ -72,6 +72,10 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("release-bot", "iam:PassRole on ops-automation + lambda:CreateFunction + InvokeFunction"),
     ("ops-automation", "Lambda role with iam:* on *: an administrator in effect"),
     ("analytics-task-role", "secretsmanager:GetSecretValue and ssm:GetParameter* on *"),
+    # administrators (CIS 1.15/1.16, FSBP IAM.1/IAM.2)
+    ("legacy-full-access", "customer managed policy granting * on *, attached to nothing"),
+    ("ci-deployer", "CI role with * on * 'only in us-east-1': the caller picks the region"),
+    ("mfa-admins", "role that is an administrator whenever its caller has MFA"),
     # internet exposure through the whole path (auditor.analysis.reachability)
     ("exposed-pg", "RDS PostgreSQL public, in public subnets, 5432 open to the world: reachable"),
     ("pg-world", "security group with PostgreSQL 5432 open to the world"),
@@ -85,7 +89,7 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("office-ssh", ("NI003", "NI004", "NI005")),  # 22 open to one /32 only
     ("app-from-alb", ("NI003", "NI004", "NI005")),  # 8080 from another security group
     ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
-    ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
+    ("worker-task-role", ("LP003", "LP004", "LP013")),  # scoped task role
     # digest-pinned, secret via valueFrom (plus a commit SHA, a queue URL, a token TTL and
     # a secret *name* in plain env: not secrets), logs, image from the account's own ECR
     ("worker", ("DA003", "SM005", "OB013", "DA007")),
@@ -98,8 +102,13 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/ecs/worker", ("OB014",)),  # 30-day retention
     ("/aws/lambda/private-fn", ("OB014",)),  # 14-day retention
     ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
-    ("build-runner", ("LP006", "LP015")),  # PassRole limited to the harmless lambda-basic
+    ("build-runner", ("LP015",)),  # PassRole limited to the harmless lambda-basic
     ("worker-task-role", ("LP015", "LP016", "LP017")),  # scoped task role
+    # administrator look-alikes (LP019-LP022)
+    ("power-users", ("LP019",)),  # every action but IAM/Organizations/Account: not * on *
+    ("power-user-access", ("LP020",)),  # the policy behind it (a NotAction: LP004's)
+    ("sealed-admin", ("LP004", "LP020")),  # Allow * with Deny *: grants nothing
+    ("expired-break-glass", ("LP019", "LP022")),  # * on * until 2020: no grant today
     # network look-alikes: exposed-looking, but no path from the internet today
     ("private-flagged-pg", ("NI007", "NI002")),  # PubliclyAccessible, but private subnets
     ("acl-guarded-pg", ("NI007",)),  # 5432 open to the world, denied by the network ACL
@@ -240,7 +249,89 @@ def _iam(iam: Any, account: str) -> dict[str, str]:
         RoleName="ecs-execution", AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com")
     )["Role"]["Arn"]
     _iam_escalations(iam, account)
+    _iam_administrators(iam, account)
     return roles
+
+
+def _iam_administrators(iam: Any, account: str) -> None:
+    """Full-administrator grants (planted) and their look-alikes."""
+    everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    root = {"AWS": f"arn:aws:iam::{account}:root"}
+    iam.create_policy(
+        PolicyName="legacy-full-access", PolicyDocument=_doc({"Sid": "All", **everything})
+    )
+    iam.create_role(
+        RoleName="ci-deployer",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole"}
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="ci-deployer",
+        PolicyName="deploy",
+        PolicyDocument=_doc(
+            {
+                "Sid": "OnlyUsEast1",
+                **everything,
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+            }
+        ),
+    )
+    iam.create_role(
+        RoleName="mfa-admins",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole"}
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="mfa-admins",
+        PolicyName="admin-with-mfa",
+        PolicyDocument=_doc(
+            {
+                "Sid": "AdminWithMfa",
+                **everything,
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ),
+    )
+    # look-alikes
+    power = iam.create_policy(
+        PolicyName="power-user-access",
+        PolicyDocument=_doc(
+            {
+                "Sid": "AllButIdentity",
+                "Effect": "Allow",
+                "NotAction": ["iam:*", "organizations:*", "account:*"],
+                "Resource": "*",
+            }
+        ),
+    )["Policy"]["Arn"]
+    iam.create_group(GroupName="power-users")
+    iam.attach_group_policy(GroupName="power-users", PolicyArn=power)
+    iam.create_policy(
+        PolicyName="sealed-admin",
+        PolicyDocument=_doc(
+            {"Sid": "All", **everything},
+            {"Sid": "Sealed", "Effect": "Deny", "Action": "*", "Resource": "*"},
+        ),
+    )
+    iam.create_role(
+        RoleName="expired-break-glass",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole"}
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="expired-break-glass",
+        PolicyName="until-2020",
+        PolicyDocument=_doc(
+            {
+                "Sid": "Until2020",
+                **everything,
+                "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+            }
+        ),
+    )
 
 
 def _iam_escalations(iam: Any, account: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.engine.catalogue import Catalogue
+from auditor.engine.catalogue import RETIRED, Catalogue
 from auditor.engine.model import Principle, Rule
 
 
@@ -56,4 +56,11 @@ def catalogue_markdown(catalogue: Catalogue) -> str:
             continue
         out += [f"## {principle.label}", ""]
         out += [rule_markdown(r) for r in rules]
+    out += [
+        "## Retired ids",
+        "",
+        "Never reused; a config may still name them (they match nothing).",
+        "",
+    ]
+    out += [f"- **{rid}**: {why}" for rid, why in sorted(RETIRED.items())]
     return "\n".join(out).rstrip() + "\n"

@@ -74,7 +74,7 @@ def test_the_stack_grades_a_on_every_principle_that_applies(stack: tuple[StackIn
         assert grade_rank(grades[principle].grade) <= grade_rank("A"), grades[principle]
     # The rules that matter most for this stack did run on it.
     ran = {r.rule_id for r in mine}
-    assert {"LP003", "LP006", "LP007", "SM006", "ZT003", "OB014", "OB015", "OB004", "DA006"} <= ran
+    assert {"LP003", "LP007", "SM006", "ZT003", "OB014", "OB015", "OB004", "DA006"} <= ran
 
 
 def test_nothing_the_stack_adds_fails_any_rule(stack: tuple[StackInfo, Any]) -> None:

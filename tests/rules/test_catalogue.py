@@ -83,7 +83,7 @@ def test_every_rule_has_pass_and_fail_tests(rule) -> None:  # type: ignore[no-un
 
 def test_rule_functions_do_not_read_the_clock() -> None:
     forbidden = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time)\b")
-    for path in (REPO / "rules").glob("*.py"):
+    for path in (REPO / "rules").rglob("*.py"):
         assert not forbidden.search(path.read_text()), f"{path.name} reads the wall clock"
 
 
@@ -92,3 +92,17 @@ def test_docs_rules_md_is_up_to_date() -> None:
     assert path.read_text() == catalogue_markdown(CATALOGUE), (
         "docs/rules.md is stale: run `auditor rules --markdown > docs/rules.md`"
     )
+
+
+def test_retired_ids_are_not_reused_and_still_accepted_in_configs(tmp_path: Path) -> None:
+    from auditor.config import load_config
+    from auditor.engine.catalogue import RETIRED
+
+    assert "LP006" in RETIRED
+    assert not set(RETIRED) & CATALOGUE.ids
+    config = tmp_path / "auditor.yaml"
+    config.write_text("disable: [LP006]\n")
+    assert load_config(config, CATALOGUE).disable == ("LP006",)
+    config.write_text("thresholds: {LP006: {x: 1}}\n")
+    with pytest.raises(Exception, match="unknown rule id"):
+        load_config(config, CATALOGUE)
