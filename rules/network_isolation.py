@@ -542,6 +542,9 @@ def _not_exposed(reach: ResourceReach, sensitive: list[tuple[str, int, str]]) ->
         "aws ec2 revoke-security-group-ingress --group-id {group_id} "
         "--ip-permissions {permissions} --region {region}"
     ),
+    # The same open door, seen from the security group's side (NI003-NI005)
+    # and as a bastion (ZT001): counted once, here (docs/scoring.md).
+    supersedes=("NI003", "NI004", "NI005", "ZT001"),
 )
 def databases_and_admin_ports_not_internet_reachable(snap: Snapshot) -> Iterator[Check]:
     """
@@ -621,7 +624,7 @@ def databases_and_admin_ports_not_internet_reachable(snap: Snapshot) -> Iterator
             + path_text(placement, grant, reach.label),
             group_id=grant.group_id,
             permissions=ip_permissions([grant.rule]),
-        )
+        ).about(grant.group_id)
 
 
 @rule(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -114,6 +114,10 @@ class Check:
     region: str = GLOBAL
     name: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    #: Other resources of the same region this verdict is about (e.g. the security
+    #: group whose rule opens a path): a superseding rule's FAIL covers the FAILs of
+    #: the rules it supersedes on its resource and on these (docs/scoring.md).
+    related: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, resource: Any, *, ok: bool | None, evidence: str, **fields: str) -> Check:
@@ -132,6 +136,10 @@ class Check:
             name=str(name),
             fields=fields,
         )
+
+    def about(self, *related: str) -> Check:
+        """This check, also about these resources of its region (see ``related``)."""
+        return replace(self, related=tuple(dict.fromkeys(r for r in related if r)))
 
     @classmethod
     def account(
@@ -176,6 +184,10 @@ class Rule:
     #: Keyword thresholds and their defaults, read off the function signature.
     params: Mapping[str, int | float | str]
     docs: Mapping[str, str]
+    #: Rules whose FAILs on the same problem this rule's FAIL counts for: a
+    #: FAIL of a superseded rule on this rule's failing resource (or on one of
+    #: its ``related`` resources) is shown but not scored again (docs/scoring.md).
+    supersedes: tuple[str, ...] = ()
 
     @property
     def rationale(self) -> str:
@@ -203,6 +215,7 @@ def rule(
     monthly_cost_usd: float = 0,
     remediation_cmd: str = "",
     frameworks: Mapping[str, list[str] | tuple[str, ...]] | None = None,
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[RuleFunction], Rule]:
     """Declare a rule: metadata here, user docs in the function's docstring."""
 
@@ -227,6 +240,7 @@ def rule(
             fn=fn,
             params=MappingProxyType(params),
             docs=MappingProxyType(parse_docs(fn.__doc__ or "")),
+            supersedes=tuple(supersedes),
         )
 
     return wrap

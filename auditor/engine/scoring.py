@@ -8,7 +8,9 @@ each principle:
   pass; the score is ``100 * sum(weight * pass_fraction) / sum(weight)``;
 * a critical FAIL caps the score at 76 (C), a high FAIL at 89 (B+), a
   medium FAIL at 96 (A): one serious failure cannot hide behind many passes;
-* no evaluated result at all gives N/A; any UNKNOWN or ERROR marks it incomplete.
+* no evaluated result at all gives N/A; any UNKNOWN or ERROR marks it incomplete;
+* a FAIL ``counted_under`` a superseding rule's FAIL (see
+  :mod:`auditor.engine.overlap`) is the same problem counted there: left out.
 
 Security is the mean of the six security principles, Operations the mean of
 the two operations principles (N/A ones left out); Overall weighs Security
@@ -64,11 +66,14 @@ def grade_rank(grade: str) -> int:
 def score_principle(principle: Principle, results: Iterable[RuleResult]) -> PrincipleScore:
     per_rule: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [passed, failed]
     severity: dict[str, Severity] = {}
-    passed = failed = unknown = errors = waived = 0
+    passed = failed = unknown = errors = waived = counted_under = 0
     worst_fail: Severity | None = None
     for r in results:
         if r.waiver is not None and r.status is Status.FAIL:
             waived += 1
+            continue
+        if r.counted_under and r.status is Status.FAIL:
+            counted_under += 1
             continue
         if r.status is Status.PASS:
             passed += 1
@@ -106,6 +111,7 @@ def score_principle(principle: Principle, results: Iterable[RuleResult]) -> Prin
         unknown=unknown,
         errors=errors,
         waived=waived,
+        counted_under=counted_under,
         cap=cap,
     )
 

@@ -438,6 +438,8 @@ class Row:
     command: str
     waiver_reason: str
     waiver_expires: str
+    #: The rule id whose FAIL counts this same problem in the score ("" when this one counts).
+    counted_under: str = ""
 
 
 @dataclass(frozen=True)
@@ -537,6 +539,7 @@ def _row(r: RuleResult) -> Row:
         command=clip(r.remediation_cmd, 2 * MAX_TEXT),
         waiver_reason=clip(r.waiver.reason) if r.waiver else "",
         waiver_expires=r.waiver.expires.isoformat() if r.waiver else "",
+        counted_under=clip(r.counted_under.split("/", 1)[0], 20),
     )
 
 

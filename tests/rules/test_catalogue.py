@@ -92,3 +92,33 @@ def test_docs_rules_md_is_up_to_date() -> None:
     assert path.read_text() == catalogue_markdown(CATALOGUE), (
         "docs/rules.md is stale: run `auditor rules --markdown > docs/rules.md`"
     )
+
+
+# --- one problem, one score: the declared `supersedes` relation (docs/scoring.md)
+
+SUPERSEDING = [r for r in RULES if r.supersedes]
+
+
+def test_the_catalogue_declares_overlaps() -> None:
+    assert SUPERSEDING, "no rule declares supersedes=: every overlap would be counted twice"
+
+
+@pytest.mark.parametrize("rule", SUPERSEDING, ids=lambda r: r.id)
+def test_supersedes_names_existing_other_rules(rule) -> None:  # type: ignore[no-untyped-def]
+    assert rule.id not in rule.supersedes
+    assert len(set(rule.supersedes)) == len(rule.supersedes)
+    for other in rule.supersedes:
+        assert other in CATALOGUE.ids, f"{rule.id} supersedes unknown rule {other}"
+
+
+@pytest.mark.parametrize("rule", SUPERSEDING, ids=lambda r: r.id)
+def test_supersedes_is_one_level_and_never_toward_a_more_severe_rule(rule) -> None:  # type: ignore[no-untyped-def]
+    # One level (a superseded rule supersedes nothing) makes the relation acyclic and
+    # the FAIL that counts always a superseding one; it is at least as severe as what
+    # it covers, so "the most severe FAIL of the problem counts".
+    for other in rule.supersedes:
+        lower = CATALOGUE.get(other)
+        assert not lower.supersedes, f"{other} is superseded by {rule.id} and supersedes too"
+        assert rule.severity.rank <= lower.severity.rank, (
+            f"{rule.id} ({rule.severity}) supersedes the more severe {other} ({lower.severity})"
+        )
