@@ -87,7 +87,6 @@ from auditor.analysis.ipspace import (
     ALL_PORTS,
     EMPTY,
     EPHEMERAL_PORTS,
-    WORLD_SCALE,
     IntervalSet,
     all_addresses,
     format_ports,
@@ -306,7 +305,7 @@ class Grant:
     @cached_property
     def world(self) -> bool:
         """The sources are internet-scale (e.g. ``0.0.0.0/0``), not a few known addresses."""
-        return self.addresses.size >= WORLD_SCALE[self.family]  # addresses are internet ones
+        return internet_scale(self.addresses, self.family)
 
 
 @dataclass(frozen=True)
@@ -826,7 +825,7 @@ class _Context:
                         for protocol in PROTOCOLS:
                             ports = rule_ports(rule, protocol)
                             if ports is not None and addresses:
-                                world = addresses.size >= WORLD_SCALE[family]
+                                world = internet_scale(addresses, family)
                                 items[protocol].append((family, ports, addresses, world))
             self._group_world[key] = {p: _scale_ports(items[p]) for p in PROTOCOLS}
         return self._group_world[key]
