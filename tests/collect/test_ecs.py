@@ -126,9 +126,7 @@ def test_each_task_definition_is_described_once(aws: Any, setup: Any) -> None:
     assert calls["DescribeTaskDefinition"] == 2
 
 
-def test_container_privilege_settings_and_network_mode_are_collected(
-    aws: Any, setup: Any
-) -> None:
+def test_container_privilege_settings_and_network_mode_are_collected(aws: Any, setup: Any) -> None:
     # What LP030-LP032 judge (FSBP ECS.4, ECS.1, ECS.5), as the API returns it.
     ecs = setup("ecs")
     ecs.register_task_definition(
