@@ -46,7 +46,16 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "RDS public, unencrypted, no deletion protection, 1-day backups, public subnets",
     ),
     ("api-service", "ECS service with a public IP"),
-    ("api", "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration"),
+    (
+        "api",
+        "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration, "
+        "writable root filesystem",
+    ),
+    (
+        "host-daemons",
+        "task definition on the host network: a privileged container, another running as root",
+    ),
+    ("ssh-half-internet", "security group with SSH open to 0.0.0.0/1: half the internet"),
     ("startup-cluster", "Container Insights off"),
     ("prod/stripe-key", "secret without rotation"),
     ("prod/shared-token", "secret resource policy open to *"),
@@ -79,6 +88,9 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
     ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
     ("worker", ("DA003", "SM005", "AL007")),  # digest-pinned, secret via valueFrom, logs
+    ("worker:1", ("LP030", "LP031", "LP032")),  # read-only root filesystem, awsvpc
+    ("host-nonroot-daemon:1", ("LP030", "LP031", "LP032")),  # host network, uid 1000
+    ("ssh-vpn-range", ("NI003", "NI004", "NI005")),  # 22 from 10.0.0.0/8: private addresses
     ("worker-service", ("NI006",)),  # private, no public IP
     ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
     ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
@@ -499,6 +511,28 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         ],
     )
     sg(
+        "ssh-half-internet",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/1"}],
+            }
+        ],
+    )
+    sg(
+        "ssh-vpn-range",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+            }
+        ],
+    )
+    sg(
         "office-ssh",
         [
             {
@@ -651,6 +685,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                 "name": "worker",
                 "image": f"{worker_repo}@sha256:{'0' * 64}",
                 "memory": 512,
+                "readonlyRootFilesystem": True,
                 "secrets": [{"name": "DB_PASSWORD", "valueFrom": db_secret}],
                 "logConfiguration": {
                     "logDriver": "awslogs",
@@ -663,6 +698,36 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
             }
         ],
     )["taskDefinition"]["taskDefinitionArn"]
+
+    # EC2 launch type daemons on the host network: a privileged agent beside a
+    # collector running as root; and a careful one running as uid 1000
+    def daemon(name: str, **settings: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "image": f"{worker_repo}@sha256:{'1' * 64}",
+            "memory": 256,
+            "readonlyRootFilesystem": True,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": "/ecs/worker",
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": name,
+                },
+            },
+            **settings,
+        }
+
+    for family, containers in (
+        ("host-daemons", [daemon("agent", privileged=True), daemon("collector", user="root")]),
+        ("host-nonroot-daemon", [daemon("exporter", user="1000")]),
+    ):
+        ecs.register_task_definition(
+            family=family,
+            networkMode="host",
+            requiresCompatibilities=["EC2"],
+            containerDefinitions=containers,
+        )
     ecs.create_service(
         cluster="startup-cluster",
         serviceName="api-service",
