@@ -53,3 +53,19 @@ def test_a_disabled_superseding_rule_counts_nothing() -> None:
     result = evaluate(_world_open_ssh_bastion(), load_catalogue().only({"NI003", "ZT001"}))
     fails = [r for r in result.results if r.status is Status.FAIL]
     assert sorted((r.rule_id, r.counted_under) for r in fails) == [("NI003", ""), ("ZT001", "")]
+
+
+def test_the_report_shows_every_view_and_where_it_is_scored() -> None:
+    from auditor.render.html import render_html
+    from auditor.render.markdown import render_markdown
+    from auditor.render.view import build_view
+
+    catalogue = load_catalogue().only({"NI003", "NI007", "ZT001"})
+    view = build_view(evaluate(_world_open_ssh_bastion(), catalogue))
+    md = render_markdown(view)
+    # NI003 and ZT001 keep their rows and evidence, each marked as scored under NI007
+    assert md.count("scored once, under") == 2 + 2  # two rows, two principle summaries
+    html = render_html(view)
+    assert html.count("(scored once, under NI007)") == 2
+    assert "sg-ssh-world allows tcp 22 from 0.0.0.0/0" in html
+    assert html.count("tcp 22 (SSH) reachable from the internet") >= 2  # NI007's and ZT001's

@@ -841,11 +841,11 @@ def _found(ps: PrincipleScore, rules: Sequence[RuleInfo], tallies: dict[str, _Ta
         assert r is not None
         where = _name(r)
         line = f"{len(failing)} of {len(mine)} rules fail; worst: {where}: {clip(r.evidence, 160)}"
-        return (
-            line
-            if tallies[worst.id].failed == 1
-            else f"{line} (+{tallies[worst.id].failed - 1} more)"
-        )
+        if tallies[worst.id].failed > 1:
+            line = f"{line} (+{tallies[worst.id].failed - 1} more)"
+        if ps.counted_under:
+            line += f"; {ps.counted_under} scored once, under another rule's finding"
+        return line
     passing = sorted(
         (i for i in mine if tallies[i.id].passed), key=lambda i: (i.severity.rank, i.id)
     )
