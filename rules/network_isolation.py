@@ -207,8 +207,10 @@ def rds_subnet_group_private(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     For every DB cluster and every DB instance outside a cluster, no subnet of
-    its DB subnet group has a default route (`0.0.0.0/0` or `::/0`) to an
-    internet gateway, through its own or the VPC's main route table.
+    its DB subnet group routes internet addresses to an internet gateway
+    (usually by a default route, `0.0.0.0/0` or `::/0`; a `0.0.0.0/1` route
+    counts too: longest prefix match decides), through its own or the VPC's
+    main route table.
 
     ## Why it matters
     RDS may place (or fail over) the database into any subnet of its group.
