@@ -20,10 +20,6 @@ from collections.abc import Iterable, Mapping
 from auditor.engine.results import RuleResult
 
 
-def _counting(r: RuleResult) -> bool:
-    return r.counts_as_fail
-
-
 def count_once(
     results: Iterable[RuleResult], supersedes: Mapping[str, Iterable[str]]
 ) -> list[RuleResult]:
@@ -43,14 +39,14 @@ def count_once(
     # (rule id, region, resource) -> finding ids of the superseding FAILs about it
     covers: dict[tuple[str, str, str], list[str]] = {}
     for r in results:
-        if r.rule_id not in supersedes or not _counting(r):
+        if r.rule_id not in supersedes or not r.counts_as_fail:
             continue
         for resource in {r.resource_id, *r.related}:
             covers.setdefault((r.rule_id, r.region, resource), []).append(r.finding_id)
     out: list[RuleResult] = []
     for r in results:
         under = ""
-        if _counting(r) and r.rule_id in superseded_by and r.rule_id not in supersedes:
+        if r.counts_as_fail and r.rule_id in superseded_by and r.rule_id not in supersedes:
             candidates = [
                 fid
                 for upper in superseded_by[r.rule_id]
