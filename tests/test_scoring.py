@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.engine.model import Category, Principle, Severity, Status, Tier
-from auditor.engine.results import RuleInfo, RuleResult
+from auditor.engine.overlap import count_once
+from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult
 from auditor.engine.scoring import (
     GRADES,
     category_scores,
@@ -354,3 +357,152 @@ def test_a_new_fail_in_a_passing_group_never_adds_weight() -> None:
     b = score_principle(Principle.LEAST_PRIVILEGE, before, INFOS).score
     a = score_principle(Principle.LEAST_PRIVILEGE, after, INFOS).score
     assert b is not None and a is not None and a <= b
+
+
+# --- one problem, one score (docs/scoring.md, "One problem, one score") -----------
+
+#: A toy relation shaped like the catalogue's: one level, toward no more severe rule.
+SUPERSEDES = {"NI007": ("NI003", "NI005", "ZT001"), "LP015": ("LP006",)}
+_TOY_SEVERITY = {
+    "NI007": Severity.CRITICAL,
+    "NI003": Severity.HIGH,
+    "NI005": Severity.CRITICAL,
+    "NI001": Severity.MEDIUM,
+    "ZT001": Severity.HIGH,
+    "ZT002": Severity.LOW,
+    "LP015": Severity.HIGH,
+    "LP006": Severity.HIGH,
+    "OB001": Severity.MEDIUM,
+}
+
+
+@st.composite
+def overlapping(draw: st.DrawFn) -> list[RuleResult]:
+    """Results on a few shared resources, so superseding FAILs cover others."""
+    items = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(sorted(_TOY_SEVERITY)),
+                st.sampled_from([Status.PASS, Status.FAIL, Status.FAIL, Status.UNKNOWN]),
+                st.integers(0, 3),
+                st.lists(st.integers(0, 3), max_size=2),
+                st.booleans(),
+            ),
+            max_size=30,
+        )
+    )
+    out = []
+    for i, (rid, status, res, related, waived) in enumerate(items):
+        principle = next(p for p in Principle if p.prefix == rid[:2])
+        waiver = (
+            AppliedWaiver(reason="accepted", expires=date(2030, 1, 1), resource_pattern="*")
+            if waived and status is Status.FAIL and i % 5 == 0
+            else None
+        )
+        out.append(
+            RuleResult(
+                finding_id=f"{rid}/1/r/res{res}/{i}",
+                rule_id=rid,
+                principle=principle,
+                severity=_TOY_SEVERITY[rid],
+                status=status,
+                resource_id=f"res{res}",
+                resource_name="",
+                region="us-west-2",
+                evidence="",
+                related=tuple(f"res{n}" for n in related),
+                waiver=waiver,
+            )
+        )
+    return out
+
+
+def _once(rs: list[RuleResult]) -> list[RuleResult]:
+    return count_once(rs, SUPERSEDES)
+
+
+@given(overlapping())
+def test_counting_once_is_deterministic_and_ignores_order(rs: list[RuleResult]) -> None:
+    marked = _once(rs)
+    assert marked == _once(list(rs))
+    assert list(reversed(_once(list(reversed(rs))))) == marked
+    assert score_all(marked) == score_all(list(reversed(marked)))
+    # idempotent: marking marked results changes nothing
+    assert _once(marked) == marked
+
+
+@given(overlapping())
+def test_a_problem_weighs_once_and_every_result_stays(rs: list[RuleResult]) -> None:
+    marked = _once(rs)
+    # every result stays, with its status and evidence; only counted_under is added
+    assert [r.model_copy(update={"counted_under": ""}) for r in marked] == rs
+    by_id = {r.finding_id: r for r in marked}
+    for r in marked:
+        if r.counted_under:
+            upper = by_id[r.counted_under]
+            # counted under an unwaived FAIL of a rule that supersedes it, about the same resource
+            assert r.counts_as_fail and upper.counts_as_fail and not upper.counted_under
+            assert r.rule_id in SUPERSEDES[upper.rule_id]
+            assert r.resource_id in (upper.resource_id, *upper.related)
+            assert upper.severity.rank <= r.severity.rank
+    # the score is exactly the score of the results without the covered FAILs
+    alone = [r for r in marked if not r.counted_under]
+    assert [(p.score, p.grade) for p in score_all(marked)] == [
+        (p.score, p.grade) for p in score_all(alone)
+    ]
+
+
+@given(overlapping())
+def test_counting_once_never_lowers_a_score(rs: list[RuleResult]) -> None:
+    before = score_all(rs)  # every FAIL counted
+    after = score_all(_once(rs))
+    for b, a in zip(before, after, strict=True):
+        # a principle whose every evaluated result was counted elsewhere becomes N/A
+        assert a.score is None or _not_lower(b.score, a.score)
+    for b, a in zip(category_scores(before), category_scores(after), strict=True):
+        assert _not_lower(b.score, a.score)
+
+
+@given(overlapping(), st.data())
+def test_fixing_a_fail_counted_under_another_never_lowers_any_score(
+    rs: list[RuleResult], data: st.DataObject
+) -> None:
+    marked = _once(rs)
+    covered = [i for i, r in enumerate(marked) if r.counted_under]
+    if not covered:
+        return
+    i = data.draw(st.sampled_from(covered))
+    fixed = list(rs)
+    fixed[i] = rs[i].model_copy(update={"status": Status.PASS})
+    before, after = score_all(marked), score_all(_once(fixed))
+    for b, a in zip(before, after, strict=True):
+        assert _not_lower(b.score, a.score)
+    for b, a in zip(category_scores(before), category_scores(after), strict=True):
+        assert _not_lower(b.score, a.score)
+
+
+@given(overlapping(), st.data())
+def test_fixing_a_whole_problem_never_lowers_any_score(
+    rs: list[RuleResult], data: st.DataObject
+) -> None:
+    # Fixing a problem fixes every view of it: the FAIL that counts and the FAILs
+    # counted under it. (Fixing only the counting view while another view still
+    # FAILs brings that one back into the score: the problem is not fixed.)
+    marked = _once(rs)
+    counting = sorted({r.counted_under for r in marked if r.counted_under})
+    if not counting:
+        return
+    upper = data.draw(st.sampled_from(counting))
+    fixed = [
+        r.model_copy(update={"status": Status.PASS})
+        if m.finding_id == upper or m.counted_under == upper
+        else r
+        for r, m in zip(rs, marked, strict=True)
+    ]
+    assert sum(f.status is not r.status for f, r in zip(fixed, rs, strict=True)) >= 2
+    before, after = score_all(marked), score_all(_once(fixed))
+    for b, a in zip(before, after, strict=True):
+        assert _not_lower(b.score, a.score)
+        assert grade_rank(a.grade) <= grade_rank(b.grade) or b.grade == "N/A"
+    for b, a in zip(category_scores(before), category_scores(after), strict=True):
+        assert _not_lower(b.score, a.score)

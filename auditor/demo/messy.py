@@ -53,8 +53,14 @@ PLANTED: tuple[tuple[str, str], ...] = (
     (
         "api",
         "task definition: plaintext DB_PASSWORD and a Redis URL with a password in env,"
-        " :latest image, no log configuration, a sidecar image from Docker Hub",
+        " :latest image, no log configuration, a sidecar image from Docker Hub,"
+        " writable root filesystem",
     ),
+    (
+        "host-daemons",
+        "task definition on the host network: a privileged container, another running as root",
+    ),
+    ("ssh-half-internet", "security group with SSH open to 0.0.0.0/1: half the internet"),
     ("startup-cluster", "Container Insights off"),
     ("prod/stripe-key", "secret without rotation"),
     ("prod/shared-token", "secret resource policy open to *"),
@@ -93,6 +99,9 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # digest-pinned, secret via valueFrom (plus a commit SHA, a queue URL, a token TTL and
     # a secret *name* in plain env: not secrets), logs, image from the account's own ECR
     ("worker", ("DA003", "SM005", "OB013", "DA007")),
+    ("worker:1", ("LP030", "LP031", "LP032")),  # read-only root filesystem, awsvpc
+    ("host-nonroot-daemon:1", ("LP030", "LP031", "LP032")),  # host network, uid 1000
+    ("ssh-vpn-range", ("NI003", "NI004", "NI005")),  # 22 from 10.0.0.0/8: private addresses
     ("worker-service", ("NI006",)),  # private, no public IP
     ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
     # reference env plus secret-looking names and values that are not secrets (AUTHOR,
@@ -619,6 +628,28 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         ],
     )
     sg(
+        "ssh-half-internet",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/1"}],
+            }
+        ],
+    )
+    sg(
+        "ssh-vpn-range",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+            }
+        ],
+    )
+    sg(
         "office-ssh",
         [
             {
@@ -789,6 +820,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                 "name": "worker",
                 "image": f"{worker_repo}@sha256:{'0' * 64}",
                 "memory": 512,
+                "readonlyRootFilesystem": True,
                 "secrets": [{"name": "DB_PASSWORD", "valueFrom": db_secret}],
                 "environment": [
                     {"name": "GIT_SHA", "value": "3f786850e387550fdab836ed7e6dc881de23001b"},
@@ -810,6 +842,36 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
             }
         ],
     )["taskDefinition"]["taskDefinitionArn"]
+
+    # EC2 launch type daemons on the host network: a privileged agent beside a
+    # collector running as root; and a careful one running as uid 1000
+    def daemon(name: str, **settings: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "image": f"{worker_repo}@sha256:{'1' * 64}",
+            "memory": 256,
+            "readonlyRootFilesystem": True,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": "/ecs/worker",
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": name,
+                },
+            },
+            **settings,
+        }
+
+    for family, containers in (
+        ("host-daemons", [daemon("agent", privileged=True), daemon("collector", user="root")]),
+        ("host-nonroot-daemon", [daemon("exporter", user="1000")]),
+    ):
+        ecs.register_task_definition(
+            family=family,
+            networkMode="host",
+            requiresCompatibilities=["EC2"],
+            containerDefinitions=containers,
+        )
     ecs.create_service(
         cluster="startup-cluster",
         serviceName="api-service",

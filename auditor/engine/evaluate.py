@@ -15,6 +15,7 @@ from auditor import __version__
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
 from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, Status
+from auditor.engine.overlap import count_once
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
 from auditor.snapshot import Coverage, Snapshot
@@ -111,6 +112,7 @@ def _result(rule: Rule, snap: Snapshot, status: Status, check: Check, cmd: str =
         region=check.region,
         evidence=check.evidence,
         remediation_cmd=cmd,
+        related=check.related,
     )
 
 
@@ -247,6 +249,7 @@ def _info(rule: Rule) -> RuleInfo:
         tier=rule.tier,
         group=rule.group,
         formerly=rule.formerly,
+        supersedes=rule.supersedes,
     )
 
 
@@ -259,6 +262,7 @@ def evaluate(snap: Snapshot, catalogue: Catalogue, config: Config | None = None)
     for rule in rules:
         results.extend(evaluate_rule(rule, snap, config))
     results, expired = apply_waivers(results, config, snap)
+    results = count_once(results, {r.id: r.supersedes for r in rules if r.supersedes})
     results.sort(
         key=lambda r: (_PRINCIPLE_ORDER[r.principle], r.rule_id, r.region, r.resource_id, r.status)
     )

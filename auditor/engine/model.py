@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -137,6 +137,10 @@ class Check:
     region: str = GLOBAL
     name: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    #: Other resources of the same region this verdict is about (e.g. the security
+    #: group whose rule opens a path): a superseding rule's FAIL covers the FAILs of
+    #: the rules it supersedes on its resource and on these (docs/scoring.md).
+    related: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, resource: Any, *, ok: bool | None, evidence: str, **fields: str) -> Check:
@@ -155,6 +159,10 @@ class Check:
             name=str(name),
             fields=fields,
         )
+
+    def about(self, *related: str) -> Check:
+        """This check, also about these resources of its region (see ``related``)."""
+        return replace(self, related=tuple(dict.fromkeys(r for r in related if r)))
 
     @classmethod
     def account(
@@ -208,6 +216,10 @@ class Rule:
     #: Ids this rule had before (a rule moved to another principle keeps its
     #: history: baselines naming the old id match the new one).
     formerly: tuple[str, ...] = ()
+    #: Rules whose FAILs on the same problem this rule's FAIL counts for: a
+    #: FAIL of a superseded rule on this rule's failing resource (or on one of
+    #: its ``related`` resources) is shown but not scored again (docs/scoring.md).
+    supersedes: tuple[str, ...] = ()
 
     @property
     def rationale(self) -> str:
@@ -238,6 +250,7 @@ def rule(
     tier: Tier | None = None,
     group: str = "",
     formerly: tuple[str, ...] = (),
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[RuleFunction], Rule]:
     """Declare a rule: metadata here, user docs in the function's docstring."""
 
@@ -265,6 +278,7 @@ def rule(
             tier=tier,
             group=group,
             formerly=tuple(formerly),
+            supersedes=tuple(supersedes),
         )
 
     return wrap

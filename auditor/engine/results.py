@@ -44,10 +44,23 @@ class RuleResult(Model):
     evidence: str
     remediation_cmd: str = ""
     waiver: AppliedWaiver | None = None
+    #: Other resources (same region) the verdict is about, e.g. the security group
+    #: whose rule opens the path.
+    related: tuple[str, ...] = ()
+    #: For a FAIL: the finding id of the FAIL of a superseding rule that counts
+    #: this same problem in the score ("" when this FAIL counts itself).
+    counted_under: str = ""
 
     @property
     def counts_as_fail(self) -> bool:
         return self.status is Status.FAIL and self.waiver is None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the score sees it: PASS, or a FAIL neither waived nor counted under another."""
+        if self.status is Status.PASS:
+            return True
+        return self.counts_as_fail and not self.counted_under
 
 
 class RuleInfo(Model):
@@ -65,6 +78,8 @@ class RuleInfo(Model):
     tier: Tier | None = None
     group: str = ""
     formerly: tuple[str, ...] = ()
+    #: Rules whose FAILs on the same problem this rule's FAIL counts for.
+    supersedes: tuple[str, ...] = ()
 
 
 class PrincipleScore(Model):
@@ -80,6 +95,8 @@ class PrincipleScore(Model):
     unknown: int
     errors: int
     waived: int
+    #: FAILs shown but not scored: a superseding rule's FAIL counts the same problem.
+    counted_under: int = 0
     #: Why the score was capped (e.g. "critical FAIL caps at C"), "" when not capped.
     cap: str = ""
 

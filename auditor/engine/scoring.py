@@ -14,6 +14,8 @@ each principle:
   (foundation 75, standard 15, advanced 10 points) and the score is the
   tier-weighted mean of the tiers' severity-weighted pass fractions (tiers
   with nothing evaluated left out). Security principles have no tiers.
+* a FAIL ``counted_under`` a superseding rule's FAIL (see
+  :mod:`auditor.engine.overlap`) is the same problem counted there: left out.
 
 Security is the mean of the six security principles, Operations the mean of
 the two operations principles (N/A ones left out); Overall weighs Security
@@ -85,22 +87,34 @@ def score_principle(
     rule is its own unit and untiered (the security formula).
     """
     info = rules if isinstance(rules, Mapping) else {r.id: r for r in rules}
+    # A group weighs as its most severe member and sits on its lowest member's tier,
+    # both read from the catalogue, never from the results seen: a new FAIL must
+    # never add weight to a passing group or move it to another tier.
     group_severity: dict[str, Severity] = {}
+    group_tier: dict[str, Tier] = {}
+    tiers = list(Tier)
     for meta in info.values():
+        if not meta.group:
+            continue
         unit = f"group:{meta.group}"
-        if meta.group and (
-            unit not in group_severity or meta.severity.rank < group_severity[unit].rank
-        ):
+        if unit not in group_severity or meta.severity.rank < group_severity[unit].rank:
             group_severity[unit] = meta.severity
+        if meta.tier is not None and (
+            unit not in group_tier or tiers.index(meta.tier) < tiers.index(group_tier[unit])
+        ):
+            group_tier[unit] = meta.tier
     # A scoring unit is a rule, or the group it belongs to.
     per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [passed, failed]
     severity: dict[str, Severity] = {}
     tier_of: dict[str, Tier | None] = {}
-    passed = failed = unknown = errors = waived = 0
+    passed = failed = unknown = errors = waived = counted_under = 0
     worst_fail: Severity | None = None
     for r in results:
         if r.waiver is not None and r.status is Status.FAIL:
             waived += 1
+            continue
+        if r.counted_under and r.status is Status.FAIL:
+            counted_under += 1
             continue
         meta = info.get(r.rule_id)
         unit = f"group:{meta.group}" if meta is not None and meta.group else r.rule_id
@@ -116,10 +130,8 @@ def score_principle(
             unknown += 1
         else:
             errors += 1
-        # A group weighs as its most severe member in the catalogue (not among
-        # the results seen: a new FAIL must never add weight to a passing group).
         severity[unit] = group_severity.get(unit, r.severity)
-        tier_of[unit] = meta.tier if meta is not None else None
+        tier_of[unit] = group_tier.get(unit) or (meta.tier if meta is not None else None)
 
     score: float | None = None
     cap = ""
@@ -155,6 +167,7 @@ def score_principle(
         unknown=unknown,
         errors=errors,
         waived=waived,
+        counted_under=counted_under,
         cap=cap,
     )
 

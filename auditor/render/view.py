@@ -460,6 +460,8 @@ class Row:
     command: str
     waiver_reason: str
     waiver_expires: str
+    #: The rule id whose FAIL counts this same problem in the score ("" when this one counts).
+    counted_under: str = ""
 
 
 @dataclass(frozen=True)
@@ -559,6 +561,7 @@ def _row(r: RuleResult) -> Row:
         command=clip(r.remediation_cmd, 2 * MAX_TEXT),
         waiver_reason=clip(r.waiver.reason) if r.waiver else "",
         waiver_expires=r.waiver.expires.isoformat() if r.waiver else "",
+        counted_under=clip(r.counted_under.split("/", 1)[0], 20),
     )
 
 
@@ -620,6 +623,8 @@ class _Tally:
     waived: int = 0
     unknown: int = 0
     errors: int = 0
+    #: FAILs (among ``failed``) the score counts under another rule's FAIL.
+    counted: int = 0
     first_fail: RuleResult | None = None
     failing: list[RuleResult] = field(default_factory=list)
     waived_list: list[RuleResult] = field(default_factory=list)
@@ -649,6 +654,7 @@ def _tally(
                 t.waived_list.append(r)
         elif r.status is Status.FAIL:
             t.failed += 1
+            t.counted += bool(r.counted_under)
             if t.first_fail is None:
                 t.first_fail = r
             if len(t.failing) < max_rows:
@@ -707,11 +713,17 @@ class _Rescorer:
         worst: Severity | None = None
         for rid, severity in per_rule.items():
             t = self.tallies[rid]
-            passed, failed = (t.passed + t.failed, 0) if rid == flip else (t.passed, t.failed)
+            passed, failed = (
+                (t.passed + t.failed, 0) if rid == flip else (t.passed, t.failed - t.counted)
+            )
+            if not passed + failed:
+                continue  # only FAILs counted under another rule: not scored
             total += severity.weight
             earned += severity.weight * passed / (passed + failed)
             if failed and (worst is None or _SEVERITY_RANK[severity] < _SEVERITY_RANK[worst]):
                 worst = severity
+        if not total:
+            return None
         score = 100.0 * earned / total
         if worst is not None and worst in CAPS and score > CAPS[worst]:
             score = CAPS[worst]
@@ -895,11 +907,11 @@ def _found(ps: PrincipleScore, rules: Sequence[RuleInfo], tallies: dict[str, _Ta
         assert r is not None
         where = _name(r)
         line = f"{len(failing)} of {len(mine)} rules fail; worst: {where}: {clip(r.evidence, 160)}"
-        return (
-            line
-            if tallies[worst.id].failed == 1
-            else f"{line} (+{tallies[worst.id].failed - 1} more)"
-        )
+        if tallies[worst.id].failed > 1:
+            line = f"{line} (+{tallies[worst.id].failed - 1} more)"
+        if ps.counted_under:
+            line += f"; {ps.counted_under} scored once, under another rule's finding"
+        return line
     passing = sorted(
         (i for i in mine if tallies[i.id].passed), key=lambda i: (i.severity.rank, i.id)
     )
@@ -924,10 +936,11 @@ def _uncapped(
     total = earned = 0.0
     for rid, t in tallies.items():
         info = infos.get(rid)
-        if info is None or info.principle is not ps.principle or not (t.passed + t.failed):
+        failed = t.failed - t.counted
+        if info is None or info.principle is not ps.principle or not (t.passed + failed):
             continue
         total += info.severity.weight
-        earned += info.severity.weight * t.passed / (t.passed + t.failed)
+        earned += info.severity.weight * t.passed / (t.passed + failed)
     return round(100 * earned / total, 1) if total else ps.score
 
 

@@ -106,3 +106,52 @@ def test_retired_ids_are_not_reused_and_still_accepted_in_configs(tmp_path: Path
     config.write_text("thresholds: {LP006: {x: 1}}\n")
     with pytest.raises(Exception, match="unknown rule id"):
         load_config(config, CATALOGUE)
+
+
+# --- one problem, one score: the declared `supersedes` relation (docs/scoring.md)
+
+SUPERSEDING = [r for r in RULES if r.supersedes]
+
+
+def test_the_catalogue_declares_overlaps() -> None:
+    assert SUPERSEDING, "no rule declares supersedes=: every overlap would be counted twice"
+
+
+@pytest.mark.parametrize("rule", SUPERSEDING, ids=lambda r: r.id)
+def test_supersedes_names_existing_other_rules(rule) -> None:  # type: ignore[no-untyped-def]
+    assert rule.id not in rule.supersedes
+    assert len(set(rule.supersedes)) == len(rule.supersedes)
+    for other in rule.supersedes:
+        assert other in CATALOGUE.ids, f"{rule.id} supersedes unknown rule {other}"
+
+
+@pytest.mark.parametrize("rule", SUPERSEDING, ids=lambda r: r.id)
+def test_supersedes_is_one_level_and_never_toward_a_more_severe_rule(rule) -> None:  # type: ignore[no-untyped-def]
+    # One level (a superseded rule supersedes nothing) makes the relation acyclic and
+    # the FAIL that counts always a superseding one; it is at least as severe as what
+    # it covers, so "the most severe FAIL of the problem counts".
+    for other in rule.supersedes:
+        lower = CATALOGUE.get(other)
+        assert not lower.supersedes, f"{other} is superseded by {rule.id} and supersedes too"
+        assert rule.severity.rank <= lower.severity.rank, (
+            f"{rule.id} ({rule.severity}) supersedes the more severe {other} ({lower.severity})"
+        )
+
+
+def test_scoring_metadata_is_consistent() -> None:
+    # operations rules climb a ladder (a tier each); security rules have none
+    for rule in RULES:
+        if rule.principle.category.value == "operations":
+            assert rule.tier is not None, f"{rule.id}: operations rule without a tier"
+        else:
+            assert rule.tier is None, f"{rule.id}: security rules are not tiered"
+    # a group is one idea in one principle
+    groups: dict[str, set[str]] = {}
+    for rule in RULES:
+        if rule.group:
+            groups.setdefault(rule.group, set()).add(rule.principle.value)
+    assert all(len(principles) == 1 for principles in groups.values()), groups
+    # a former id is never a live one, and names one rule only
+    formers = [f for rule in RULES for f in rule.formerly]
+    assert len(formers) == len(set(formers))
+    assert not set(formers) & CATALOGUE.ids

@@ -117,6 +117,30 @@ def test_env_var_secrets_are_judged_by_shape_not_by_name(messy: Any) -> None:
     assert by_key[("SM005", "worker:1")].status is Status.PASS
 
 
+#: One door, one score (docs/scoring.md): FAILs counted under the path finding that
+#: reports the same open door. The bastion's world-open SSH group is one problem
+#: (NI003 on the group, ZT001 on the instance, NI007 on the path); db-open and
+#: pg-world are the groups through which legacy-mysql and exposed-pg are reached.
+#: wide-open, ssh-half-internet and the RDS flags guard nothing reachable: they count.
+COUNTED_UNDER = {
+    "NI003 ssh-world": "NI007 <bastion>",
+    "ZT001 <bastion>": "NI007 <bastion>",
+    "NI004 db-open": "NI007 legacy-mysql",
+    "NI004 pg-world": "NI007 exposed-pg",
+}
+
+
+def test_one_problem_is_scored_once(messy: Any) -> None:
+    _, result, ids = messy
+    by_finding = {r.finding_id: r for r in result.results}
+
+    def key(r: Any) -> str:
+        return _stable(f"{r.rule_id} {r.resource_name or r.resource_id}", ids)
+
+    counted = {key(r): key(by_finding[r.counted_under]) for r in result.results if r.counted_under}
+    assert counted == COUNTED_UNDER
+
+
 def test_security_principles_grade_d_or_f(messy: Any) -> None:
     _, result, _ = messy
     for p in result.principles:
