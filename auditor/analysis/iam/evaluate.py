@@ -330,10 +330,12 @@ class Permissions:
     identity: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     #: The snapshot time: time condition keys are read at it.
     now: datetime | None = field(default=None, compare=False, hash=False)
+    #: Identity keys the principal sets as it likes (its MFA, when it has a device).
+    chosen: frozenset[str] = field(default=frozenset(), compare=False, hash=False)
 
     @functools.cached_property
     def _base_context(self) -> Context:
-        return Context.of(self.identity, now=self.now)
+        return Context.of(self.identity, now=self.now, chosen=self.chosen)
 
     def context(self, extra: Mapping[str, str] | Context | None = None) -> Context:
         if isinstance(extra, Context):
