@@ -187,11 +187,13 @@ FAILS = Outcome(False)
 
 # --- single values ------------------------------------------------------------------------
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _fill(pattern: str, ctx: Context) -> str | None:
-    """Fill policy variables from the context (None when one is unknown)."""
+def fill_variables(pattern: str, ctx: Context) -> str | None:
+    """Policy variables (``${aws:username}``) filled from the context; None when one is
+    unknown. ``${*}``, ``${?}`` and ``${$}`` stand for the characters themselves (a
+    ``*`` or ``?`` so written is read as a wildcard: a superset, never a miss)."""
     if "${" not in pattern:
         return pattern
     missing = False
@@ -200,14 +202,14 @@ def _fill(pattern: str, ctx: Context) -> str | None:
         nonlocal missing
         name = m.group(1)
         if name in ("*", "?", "$"):
-            return "\\" + name if name != "$" else "$"
+            return name
         values = ctx.values.get(name.lower())
         if not values:
             missing = True
-            return ""
+            return "*"
         return values[0]
 
-    filled = _VARIABLE.sub(sub, pattern)
+    filled = VARIABLE.sub(sub, pattern)
     return None if missing else filled
 
 
@@ -429,7 +431,7 @@ def evaluate_key(
     """One (operator, key, values) entry of a condition block."""
     patterns_: list[str] = []
     for p in raw_patterns:
-        filled = _fill(p, ctx)
+        filled = fill_variables(p, ctx)
         if filled is None:
             return Outcome(None, frozenset({key}))
         patterns_.append(filled)
