@@ -106,3 +106,19 @@ def test_retired_ids_are_not_reused_and_still_accepted_in_configs(tmp_path: Path
     config.write_text("thresholds: {LP006: {x: 1}}\n")
     with pytest.raises(Exception, match="unknown rule id"):
         load_config(config, CATALOGUE)
+
+
+def test_rules_ask_the_iam_engine_instead_of_walking_policies() -> None:
+    """Permission questions go to auditor.analysis.iam in its words (decide, administrator,
+    open_grants, wildcard_grants...): no rule parses statements or matches wildcards."""
+    forbidden_modules = {"fnmatch", "auditor.analysis.policy", "auditor.analysis.iam.document"}
+    forbidden_names = {"statements", "principal_entries", "matches", "matcher"}
+    for path in (REPO / "rules").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                assert not {a.name for a in node.names} & forbidden_modules, path.name
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module not in forbidden_modules, f"{path.name}: {node.module}"
+                if node.module.startswith("auditor.analysis.iam"):
+                    names = {a.name for a in node.names}
+                    assert not names & forbidden_names, f"{path.name}: {names & forbidden_names}"
