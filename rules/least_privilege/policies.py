@@ -50,11 +50,15 @@ def _wildcard_evidence(snap: Snapshot, doc: Mapping[str, Any]) -> list[str]:
 def managed_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    Every customer managed policy (attached or not) has no unconditional
-    Allow statement whose action is a whole service (`s3:*`, `iam:*`) on every
-    resource (`*`). Prefix wildcards such as `s3:Get*` are fine; full admin
-    (`*`) is reported by LP003 for workloads. AWS FSBP IAM.21 flags `svc:*`
-    on any resource; this rule flags it on `*` only, where it hurts most.
+    Every customer managed policy (attached or not) has no Allow statement
+    whose action is a whole service (`s3:*`, `iam:*`), everything (`*`,
+    `*:*`) or everything but a few (`NotAction`) on every resource (`*` or a
+    `NotResource`), unless the policy's own Deny takes it all back. A
+    condition on a key the caller sets (`aws:RequestedRegion`) does not narrow
+    the grant; one the analysis cannot decide (MFA) leaves it out. Prefix
+    wildcards such as `s3:Get*` are fine. `*` on `*` is also LP020's (and
+    LP003's/LP019's where it is held). AWS FSBP IAM.21 flags `svc:*` on any
+    resource; this rule flags it on `*` only, where it hurts most.
 
     ## Why it matters
     `s3:*` on `*` is not "S3 access": it includes deleting every bucket,
@@ -98,9 +102,10 @@ def managed_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
 def inline_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    Every user, group and role with inline policies: none of them has an
-    unconditional Allow of a whole service (`s3:*`) on every resource (`*`).
-    One result per principal; the command rewrites the first offending policy.
+    Every user, group and role with inline policies: none of them allows a
+    whole service (`s3:*`), everything (`*`, `*:*`) or everything but a few
+    (`NotAction`) on every resource, read as for LP004. One result per
+    principal; the command rewrites the first offending policy.
 
     ## Why it matters
     As for managed policies (LP004), with one more problem: an inline policy

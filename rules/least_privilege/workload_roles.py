@@ -42,10 +42,16 @@ def workload_roles_not_admin(snap: Snapshot) -> Iterator[Check]:
     ## What it checks
     Roles that ECS tasks (`ecs-tasks.amazonaws.com`), Lambda functions
     (`lambda.amazonaws.com`) or EC2 instances (`ec2.amazonaws.com`) may
-    assume have neither `AdministratorAccess` attached nor any inline or
-    managed policy with an unconditional Allow of every action (`*`, or a
-    `NotAction`) on every resource. A permissions boundary that itself does
-    not grant everything caps the role and makes it pass.
+    assume are not administrators: their policies, read by the IAM engine
+    with `Deny` statements and the permissions boundary, do not allow every
+    action on every resource (`AdministratorAccess`, `"Action": "*"`). A
+    boundary that does not itself allow everything caps the role and makes it
+    pass; one that allows everything "in us-east-1" (`aws:RequestedRegion`,
+    a key the caller sets) caps nothing. A grant whose time window closed
+    before the scan is no grant. Every action but a few (`NotAction: iam:*`)
+    is not `*` on `*`: an IAM grant inside it is LP016's. A grant that
+    depends on a condition the analysis cannot decide (MFA, organization)
+    passes here with the condition in the evidence and is LP022's.
 
     ## Why it matters
     Workload credentials are the ones an attacker gets first: through a

@@ -166,7 +166,8 @@ def build(case: Case) -> Snapshot:
                 boundary=_policy_arns([u["boundary"]])[0] if u.get("boundary") else "",
             )
         )
-        report.append(password_row(name, password=bool(u.get("password"))))
+        row = password_row(name, password=bool(u.get("password")))
+        report.append(row.model_copy(update={"mfa_active": bool(u.get("mfa"))}))
     groups = [
         group(name, inline=_inline(g), attached=_policy_arns(g.get("attached") or []))
         for name, g in (spec.get("groups") or {}).items()

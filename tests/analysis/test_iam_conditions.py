@@ -141,3 +141,11 @@ def test_identity_keys_differ_between_the_two_questions() -> None:
 def test_unknown_operators_and_malformed_blocks_stay_undecided() -> None:
     assert holds({"StringSortOf": {"aws:username": "x"}}) is None
     assert holds({"StringEquals": "not-a-block"}) is None
+
+
+def test_keys_the_principal_chooses_read_like_caller_controlled_ones() -> None:
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    with_device = Context.of({}, chosen=frozenset({"aws:multifactorauthpresent"}))
+    assert evaluate_condition(mfa, with_device, allow=True).holds is True
+    assert evaluate_condition(mfa, with_device, allow=False).holds is False
+    assert evaluate_condition(mfa, Context.of({})).holds is None

@@ -155,3 +155,19 @@ def test_scoring_metadata_is_consistent() -> None:
     formers = [f for rule in RULES for f in rule.formerly]
     assert len(formers) == len(set(formers))
     assert not set(formers) & CATALOGUE.ids
+
+
+def test_rules_ask_the_iam_engine_instead_of_walking_policies() -> None:
+    """Permission questions go to auditor.analysis.iam in its words (decide, administrator,
+    open_grants, wildcard_grants...): no rule parses statements or matches wildcards."""
+    forbidden_modules = {"fnmatch", "auditor.analysis.policy", "auditor.analysis.iam.document"}
+    forbidden_names = {"statements", "principal_entries", "matches", "matcher"}
+    for path in (REPO / "rules").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                assert not {a.name for a in node.names} & forbidden_modules, path.name
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module not in forbidden_modules, f"{path.name}: {node.module}"
+                if node.module.startswith("auditor.analysis.iam"):
+                    names = {a.name for a in node.names}
+                    assert not names & forbidden_names, f"{path.name}: {names & forbidden_names}"

@@ -129,7 +129,9 @@ class Context:
     """What is known about the request.
 
     ``values``: lower-cased key -> the request's values (several for multivalued
-    keys). ``now``: the snapshot time. ``service_call``: the caller is an AWS service
+    keys). ``chosen``: identity keys this caller can set as it likes (a user with an
+    MFA device chooses ``aws:MultiFactorAuthPresent``), read like caller-controlled
+    keys. ``now``: the snapshot time. ``service_call``: the caller is an AWS service
     principal (only then are ``aws:SourceAccount``/``aws:SourceArn`` set).
     """
 
@@ -137,6 +139,7 @@ class Context:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     now: datetime | None = None
     service_call: bool = False
+    chosen: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -146,16 +149,17 @@ class Context:
         question: Question = Question.PRINCIPAL,
         now: datetime | None = None,
         service_call: bool = False,
+        chosen: frozenset[str] = frozenset(),
     ) -> Context:
         known: dict[str, tuple[str, ...]] = {}
         for k, v in (values or {}).items():
             known[k.lower()] = (v,) if isinstance(v, str) else tuple(v)
-        return cls(question, known, now, service_call)
+        return cls(question, known, now, service_call, frozenset(k.lower() for k in chosen))
 
     def with_values(self, values: Mapping[str, str]) -> Context:
         merged = dict(self.values)
         merged.update({k.lower(): (v,) for k, v in values.items()})
-        return Context(self.question, merged, self.now, self.service_call)
+        return Context(self.question, merged, self.now, self.service_call, self.chosen)
 
     def lookup(self, key: str) -> tuple[str, ...] | None:
         """The key's values, ``()`` when the request certainly lacks it, None when unknown."""
@@ -183,11 +187,13 @@ FAILS = Outcome(False)
 
 # --- single values ------------------------------------------------------------------------
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _fill(pattern: str, ctx: Context) -> str | None:
-    """Fill policy variables from the context (None when one is unknown)."""
+def fill_variables(pattern: str, ctx: Context) -> str | None:
+    """Policy variables (``${aws:username}``) filled from the context; None when one is
+    unknown. ``${*}``, ``${?}`` and ``${$}`` stand for the characters themselves (a
+    ``*`` or ``?`` so written is read as a wildcard: a superset, never a miss)."""
     if "${" not in pattern:
         return pattern
     missing = False
@@ -196,14 +202,14 @@ def _fill(pattern: str, ctx: Context) -> str | None:
         nonlocal missing
         name = m.group(1)
         if name in ("*", "?", "$"):
-            return "\\" + name if name != "$" else "$"
+            return name
         values = ctx.values.get(name.lower())
         if not values:
             missing = True
-            return ""
+            return "*"
         return values[0]
 
-    filled = _VARIABLE.sub(sub, pattern)
+    filled = VARIABLE.sub(sub, pattern)
     return None if missing else filled
 
 
@@ -425,7 +431,7 @@ def evaluate_key(
     """One (operator, key, values) entry of a condition block."""
     patterns_: list[str] = []
     for p in raw_patterns:
-        filled = _fill(p, ctx)
+        filled = fill_variables(p, ctx)
         if filled is None:
             return Outcome(None, frozenset({key}))
         patterns_.append(filled)
@@ -442,7 +448,7 @@ def evaluate_key(
         if is_caller_controlled(key):
             return HOLDS
         return Outcome(None, frozenset({key}))
-    if is_caller_controlled(key):
+    if is_caller_controlled(key) or key in ctx.chosen:
         # the caller picks the value: an Allow is met, a Deny is sidestepped
         return HOLDS if allow else FAILS
     return Outcome(None, frozenset({key}))

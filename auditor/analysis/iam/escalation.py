@@ -302,6 +302,7 @@ def _trust_access(
     account: str = "",
     service: str = "",
     now: datetime | None = None,
+    chosen: frozenset[str] = frozenset(),
 ) -> _TrustAnswer:
     """Does the role's trust policy let ``caller`` (or ``service``) call ``action``?
 
@@ -314,7 +315,7 @@ def _trust_access(
         values["aws:principalisawsservice"] = "true"
     if caller:
         values["aws:principalarn"] = caller
-    ctx = Context.of(values, now=now, service_call=bool(service))
+    ctx = Context.of(values, now=now, service_call=bool(service), chosen=chosen)
     best = _NO_TRUST
     shadow_keys: set[str] = set()
     for ts in trust:
@@ -522,6 +523,7 @@ def _assume_role(cx: _Context, source: Principal, method: Method) -> Iterator[Ho
             caller=source.arn,
             account=cx.snap.account_id,
             now=cx.snap.collected_at,
+            chosen=source.permissions.chosen,
         )
         if trust.access is Access.NO:
             continue

@@ -24,8 +24,8 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from auditor.analysis.iam.actions import EVERYTHING, NOTHING, ActionSet, statement_actions
-from auditor.analysis.iam.conditions import Context, Outcome, evaluate_condition
+from auditor.analysis.iam.actions import NOTHING, ActionSet, statement_actions
+from auditor.analysis.iam.conditions import VARIABLE, Context, evaluate_condition, fill_variables
 from auditor.analysis.iam.document import statements
 from auditor.analysis.iam.wildcard import has_wildcard, matcher, matches
 
@@ -95,34 +95,9 @@ _ALL_OF_TYPE = re.compile(r"[*/:]*\*[*/:]*")
 _BROAD_RESOURCE = re.compile(r"(?:[A-Za-z0-9_.-]+[:/])?[*/:]*\*[*/:]*")
 
 
-_VARIABLE = re.compile(r"\$\{[^}]*\}")
-
-
 def _unfilled(pattern: str) -> str:
     """A pattern with its unknown policy variables read as ``*`` (a superset)."""
-    return _VARIABLE.sub("*", pattern) if "${" in pattern else pattern
-
-
-def _fill(pattern: str, ctx: Context) -> str | None:
-    """Policy variables (``${aws:username}``) filled from the context; None when one is
-    unknown. ``${*}``, ``${?}`` and ``${$}`` are the literal characters."""
-    if "${" not in pattern:
-        return pattern
-    missing = False
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal missing
-        name = m.group(0)[2:-1]
-        if name in ("*", "?", "$"):
-            return name  # literal; a wildcard character here is read as one (superset)
-        values = ctx.values.get(name.lower())
-        if not values:
-            missing = True
-            return "*"
-        return values[0]
-
-    filled = _VARIABLE.sub(sub, pattern)
-    return None if missing else filled
+    return VARIABLE.sub("*", pattern) if "${" in pattern else pattern
 
 
 def _service_of(action: str) -> tuple[str, ...]:
@@ -172,7 +147,7 @@ def resource_matches(
     unknown = False
     hit = False
     for p in st.resources:
-        filled = _fill(p, ctx) if ctx is not None else (p if "${" not in p else None)
+        filled = fill_variables(p, ctx) if ctx is not None else (p if "${" not in p else None)
         if filled is None:
             if matches(_unfilled(p), target):
                 unknown = True
@@ -232,7 +207,7 @@ NO_ACCESS = Decision(Access.DENIED)
 
 
 def _variables(patterns: Iterable[str]) -> frozenset[str]:
-    return frozenset(m.group(0) for p in patterns for m in _VARIABLE.finditer(p))
+    return frozenset(m.group(0) for p in patterns for m in VARIABLE.finditer(p))
 
 
 def _decide(stmts: Iterable[PolicyStatement], action: str, target: str, ctx: Context) -> Decision:
@@ -330,10 +305,12 @@ class Permissions:
     identity: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     #: The snapshot time: time condition keys are read at it.
     now: datetime | None = field(default=None, compare=False, hash=False)
+    #: Identity keys the principal sets as it likes (its MFA, when it has a device).
+    chosen: frozenset[str] = field(default=frozenset(), compare=False, hash=False)
 
     @functools.cached_property
     def _base_context(self) -> Context:
-        return Context.of(self.identity, now=self.now)
+        return Context.of(self.identity, now=self.now, chosen=self.chosen)
 
     def context(self, extra: Mapping[str, str] | Context | None = None) -> Context:
         if isinstance(extra, Context):
@@ -407,6 +384,3 @@ def _capped(decision: Decision, bound: Decision) -> Decision:
     if bound.access < decision.access:
         return Decision(bound.access, decision.statements, keys=decision.keys | bound.keys)
     return Decision(decision.access, decision.statements, keys=decision.keys | bound.keys)
-
-
-__all__ = ["EVERYTHING", "Outcome"]

@@ -139,6 +139,10 @@ def _group(snap: Snapshot, group: IamGroup) -> Principal:
     )
 
 
+#: Keys a user with an MFA device sets as it likes (it signs in with MFA or not).
+MFA_KEYS = frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"})
+
+
 def _user(snap: Snapshot, user: IamUser, groups: Mapping[str, IamGroup]) -> Principal:
     sources: dict[str, PolicyRef] = {}
     stmts = _policy_statements(
@@ -172,6 +176,7 @@ def _user(snap: Snapshot, user: IamUser, groups: Mapping[str, IamGroup]) -> Prin
             _boundary(snap, user.permissions_boundary_arn),
             identity=_identity(snap, "user", user.name, user.arn),
             now=snap.collected_at,
+            chosen=MFA_KEYS if user.arn in _mfa_users(snap) else frozenset(),
         ),
         groups=tuple(member_of),
         policy_arns=frozenset(arns),
@@ -201,6 +206,12 @@ def _role(snap: Snapshot, role: IamRole) -> Principal:
         service_linked=role.path.startswith("/aws-service-role/"),
         boundary_arn=role.permissions_boundary_arn,
     )
+
+
+@per_snapshot
+def _mfa_users(snap: Snapshot) -> frozenset[str]:
+    """Users with an MFA device (credential report): they meet MFA conditions."""
+    return frozenset(r.arn for r in snap.iam.credential_report if r.mfa_active and not r.is_root)
 
 
 @per_snapshot
