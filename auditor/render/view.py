@@ -11,9 +11,9 @@ Three things happen here and nowhere else:
   per failing rule, grouped across its resources, placed in "Do now", "Do
   soon" or "Do later" from its severity, the share of the estate it affects,
   the grade steps its fix lifts, its effort and its cost.
-* **"The grade a fix would lift"**: the principle (and overall) grade
-  recomputed with :mod:`auditor.engine.scoring` after the recommendation's
-  FAILs are flipped to PASS.
+* **"The grade a fix would lift"**: formatted from the answer of
+  :func:`auditor.engine.scoring.grades_without` (the recommendation's FAILs
+  turned PASS, scored by the engine; no formula here).
 * **Hostile text made visible**: every string that came from AWS (or from a
   results file) goes through :func:`visible`, which shows control characters
   (ANSI escapes, bidi overrides, zero-width characters) as ``\\x1b``-style
@@ -43,14 +43,7 @@ from auditor.engine.results import (
     ScanResult,
     Waiver,
 )
-from auditor.engine.scoring import (
-    CAPS,
-    NOT_APPLICABLE,
-    category_scores,
-    grade_for,
-    grade_rank,
-    score_principle,
-)
+from auditor.engine.scoring import NOT_APPLICABLE, grade_rank, grades_without
 from auditor.snapshot.base import Coverage
 
 # --------------------------------------------------------------------------- constants
@@ -121,7 +114,6 @@ BEST_PRACTICE: dict[Principle, str] = {
 }
 
 _PRINCIPLE_ORDER = {p: i for i, p in enumerate(Principle)}
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 # --------------------------------------------------------------------------- hostile text
 
@@ -609,17 +601,11 @@ class _Tally:
     fail_regions: dict[str, None] = field(default_factory=dict)
 
 
-def _tally(
-    results: Iterable[RuleResult], max_rows: int
-) -> tuple[dict[str, _Tally], dict[Principle, dict[str, Severity]]]:
-    """Per-rule tallies; and per principle, the scored rules (PASS or unwaived FAIL) in
-    order of first appearance with their severity, as the scoring engine sees them."""
+def _tally(results: Iterable[RuleResult], max_rows: int) -> dict[str, _Tally]:
+    """Per-rule tallies, gathered in one pass."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    scored: dict[Principle, dict[str, Severity]] = defaultdict(dict)
     for r in results:
         t = tallies[r.rule_id]
-        if r.status is Status.PASS or (r.status is Status.FAIL and r.waiver is None):
-            scored[r.principle][r.rule_id] = r.severity
         if r.status is Status.FAIL and r.waiver is not None:
             t.waived += 1
             if len(t.waived_list) < min(max_rows, MAX_OTHER_ROWS):
@@ -648,86 +634,31 @@ def _tally(
                 t.errors += 1
             if len(t.unknown_list) < min(max_rows, MAX_OTHER_ROWS):
                 t.unknown_list.append(r)
-    return tallies, scored
+    return tallies
 
 
-class _Rescorer:
-    """The grades a fix would give: its principle rescored with the rule's FAILs as PASS.
+class _Lifts:
+    """The grades a fix would give, asked of :func:`auditor.engine.scoring.grades_without`.
 
-    :func:`auditor.engine.scoring.score_principle` is the authority. Calling it
-    once per recommendation costs O(results) each time (minutes at 100,000
-    results), so the per-rule counts gathered by :func:`_tally` are rescored
-    with the same formula instead, and that is checked against the engine: the
-    fast path must reproduce the principle's recorded score exactly, or the
-    principle falls back to calling ``score_principle`` on flipped results.
-    ``tests/render/test_view.py`` checks both paths agree (hypothesis).
+    The view only formats the answer. Results are grouped by principle once,
+    so each question rescores one principle's results, not the whole scan.
     """
 
-    def __init__(
-        self,
-        result: ScanResult,
-        tallies: dict[str, _Tally],
-        scored_order: dict[Principle, dict[str, Severity]],
-    ) -> None:
+    def __init__(self, result: ScanResult) -> None:
         self.result = result
-        self.tallies = tallies
-        self.scored_order = scored_order
-        self._verified: dict[Principle, bool] = {}
+        self.by_principle: dict[Principle, list[RuleResult]] = defaultdict(list)
+        for r in result.results:
+            self.by_principle[r.principle].append(r)
 
-    def _fast(self, principle: Principle, flip: str | None) -> float | None:
-        """score_principle's formula on counts (same order of summation, same rounding)."""
-        per_rule = self.scored_order.get(principle, {})
-        if not per_rule:
-            return None
-        total = 0
-        earned = 0.0
-        worst: Severity | None = None
-        for rid, severity in per_rule.items():
-            t = self.tallies[rid]
-            passed, failed = (t.passed + t.failed, 0) if rid == flip else (t.passed, t.failed)
-            total += severity.weight
-            earned += severity.weight * passed / (passed + failed)
-            if failed and (worst is None or _SEVERITY_RANK[severity] < _SEVERITY_RANK[worst]):
-                worst = severity
-        score = 100.0 * earned / total
-        if worst is not None and worst in CAPS and score > CAPS[worst]:
-            score = CAPS[worst]
-        return round(score, 1)
-
-    def _fast_ok(self, principle: Principle) -> bool:
-        if principle not in self._verified:
-            recorded = self.result.principle(principle).score
-            self._verified[principle] = self._fast(principle, None) == recorded
-        return self._verified[principle]
-
-    def _exact(self, principle: Principle, info: RuleInfo, tally: _Tally) -> PrincipleScore:
-        assert tally.first_fail is not None
-        twin = tally.first_fail.model_copy(
-            update={"status": Status.PASS, "remediation_cmd": "", "waiver": None}
-        )
-        flipped = [
-            twin if (r.rule_id == info.id and r.counts_as_fail) else r
-            for r in self.result.results
-            if r.principle is principle
-        ]
-        return score_principle(principle, flipped)
-
-    def lift(self, info: RuleInfo, *, exact: bool = False) -> Lift:
+    def lift(self, info: RuleInfo) -> Lift:
         principle = info.principle
-        before = self.result.principle(principle)
-        if exact or not self._fast_ok(principle):
-            after = self._exact(principle, info, self.tallies[info.id])
-        else:
-            score = self._fast(principle, info.id)
-            after = before.model_copy(update={"score": score, "grade": grade_for(score)})
-        principles = [after if p.principle is principle else p for p in self.result.principles]
-        _, _, overall_after = category_scores(principles)
+        after = grades_without(self.by_principle[principle], {info.id}, keep=self.result.principles)
         return Lift(
             principle=principle.label,
-            before=_grade(before),
-            after=_grade(after),
+            before=_grade(self.result.principle(principle)),
+            after=_grade(next(p for p in after.principles if p.principle is principle)),
             overall_before=_grade(self.result.overall),
-            overall_after=_grade(overall_after),
+            overall_after=_grade(after.overall),
         )
 
 
@@ -766,7 +697,7 @@ def _recommendations(
     result: ScanResult,
     infos: dict[str, RuleInfo],
     tallies: dict[str, _Tally],
-    rescorer: _Rescorer,
+    lifts: _Lifts,
 ) -> tuple[TierView, ...]:
     recs: list[Recommendation] = []
     for rule_id, tally in tallies.items():
@@ -775,7 +706,7 @@ def _recommendations(
             continue
         evaluated = tally.passed + tally.failed
         share = tally.failed / evaluated
-        lift = rescorer.lift(info)
+        lift = lifts.lift(info)
         value = value_points(info.severity, share, lift.steps)
         effort = info.effort_minutes * tally.failed
         cost = round(info.monthly_cost_usd * tally.failed, 2)
@@ -983,7 +914,7 @@ def _expired(w: Waiver) -> ExpiredWaiverView:
 
 def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
     """The whole review, from the results document alone."""
-    tallies, scored = _tally(result.results, max_rows)
+    tallies = _tally(result.results, max_rows)
     infos: dict[str, RuleInfo] = {i.id: i for i in result.rules}
     samples: dict[str, RuleResult] = {}
     for r in result.results:
@@ -1051,7 +982,7 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         more_strengths=max(0, len(strengths) - MAX_POINTS),
         weaknesses=tuple(weaknesses[:MAX_POINTS]),
         more_weaknesses=max(0, len(weaknesses) - MAX_POINTS),
-        tiers=_recommendations(result, infos, tallies, _Rescorer(result, tallies, scored)),
+        tiers=_recommendations(result, infos, tallies, _Lifts(result)),
         sections=tuple(sections),
         waived=waived,
         waived_total=counts["waived"],
