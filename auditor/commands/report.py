@@ -87,8 +87,14 @@ def report(results: Path, output_dir: Path | None, formats: tuple[str, ...], qui
 )
 @formats_option
 @click.option("--region", default="us-west-2", show_default=True, help="Simulated region.")
+@click.option(
+    "--save-snapshot",
+    is_flag=True,
+    help="Also write the simulated account's snapshot as snapshot.json.gz in the output folder "
+    "(then: auditor scan --snapshot <output folder>/snapshot.json.gz).",
+)
 @errors_to_exit
-def demo(output_dir: Path, formats: tuple[str, ...], region: str) -> None:
+def demo(output_dir: Path, formats: tuple[str, ...], region: str, save_snapshot: bool) -> None:
     """Review a simulated copy of the reference architecture: no AWS account, no network.
 
     Starts moto's AWS API simulator in this process on 127.0.0.1, builds the
@@ -119,6 +125,11 @@ def demo(output_dir: Path, formats: tuple[str, ...], region: str) -> None:
     view = build_view(result)
     write_results(result, output_dir / "results.json")
     paths = write_reports(result, output_dir, formats, view=view)
+    if save_snapshot:
+        from auditor.snapshot.io import save_snapshot as write_snapshot
+
+        write_snapshot(run.snapshot, output_dir / "snapshot.json.gz")
+        paths.append(output_dir / "snapshot.json.gz")
     print_view(view, make_console())
     click.echo(
         f"auditor: demo: scanned {run.snapshot.stats.total_calls} API calls through "
