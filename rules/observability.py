@@ -16,6 +16,7 @@ OB = Principle.OBSERVABILITY
     id="OB001",
     slug="ecs-container-insights-enabled",
     title="ECS clusters have Container Insights enabled",
+    action="Enable Container Insights on {target}",
     principle=OB,
     severity=Severity.HIGH,
     needs=("ecs",),
@@ -56,6 +57,7 @@ def ecs_container_insights_enabled(snap: Snapshot) -> Iterator[Check]:
     id="OB002",
     slug="cloudwatch-dashboard-exists",
     title="At least one CloudWatch dashboard exists",
+    action="Create a CloudWatch dashboard for the account's services",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("cloudwatch",),
@@ -102,6 +104,7 @@ def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
     id="OB003",
     slug="ecs-services-have-alarms",
     title="ECS services are covered by a CloudWatch alarm",
+    action="Add a CloudWatch alarm for {target}",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("ecs", "cloudwatch"),
@@ -149,6 +152,7 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
     id="OB004",
     slug="lambda-errors-alarmed",
     title="Lambda functions have an alarm on errors",
+    action="Add an errors alarm for {target}",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("lambda", "cloudwatch"),
@@ -197,6 +201,7 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
     id="OB005",
     slug="alarms-have-actions",
     title="CloudWatch alarms notify someone",
+    action="Give {target} an action that notifies someone",
     principle=OB,
     severity=Severity.LOW,
     needs=("cloudwatch",),
@@ -236,6 +241,7 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     id="OB006",
     slug="logs-insights-queries-saved",
     title="Logs Insights queries are saved for the common questions",
+    action="Save Logs Insights queries for the common questions",
     principle=OB,
     severity=Severity.LOW,
     needs=("logs", "logs-queries"),
@@ -360,6 +366,7 @@ def _cis_monitor_rule(
     id: str,
     slug: str,
     title: str,
+    action: str,
     metric: str,
     pattern: str,
     tokens: tuple[str, ...],
@@ -383,6 +390,7 @@ def _cis_monitor_rule(
         id=id,
         slug=slug,
         title=title,
+        action=action,
         principle=OB,
         severity=Severity.LOW,
         needs=("cloudtrail", "logs", "cloudwatch"),
@@ -397,6 +405,7 @@ unauthorized_api_calls_alarmed = _cis_monitor_rule(
     id="OB007",
     slug="unauthorized-api-calls-alarmed",
     title="Unauthorised API calls raise an alarm",
+    action="Alarm on unauthorised API calls",
     metric="UnauthorizedAPICalls",
     pattern='{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
     tokens=("UnauthorizedOperation", "AccessDenied"),
@@ -413,6 +422,7 @@ console_signin_without_mfa_alarmed = _cis_monitor_rule(
     id="OB008",
     slug="console-signin-without-mfa-alarmed",
     title="Console sign-in without MFA raises an alarm",
+    action="Alarm on console sign-in without MFA",
     metric="ConsoleSigninWithoutMFA",
     pattern='{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
     tokens=("ConsoleLogin", "MFAUsed"),
@@ -429,6 +439,7 @@ root_usage_alarmed = _cis_monitor_rule(
     id="OB009",
     slug="root-usage-alarmed",
     title="Use of the root user raises an alarm",
+    action="Alarm on use of the root user",
     metric="RootAccountUsage",
     pattern=(
         '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
@@ -445,6 +456,7 @@ iam_policy_changes_alarmed = _cis_monitor_rule(
     id="OB010",
     slug="iam-policy-changes-alarmed",
     title="IAM policy changes raise an alarm",
+    action="Alarm on IAM policy changes",
     metric="IAMPolicyChanges",
     pattern=(
         "{ ($.eventName=PutRolePolicy) || ($.eventName=AttachRolePolicy) || "
@@ -463,6 +475,7 @@ cloudtrail_changes_alarmed = _cis_monitor_rule(
     id="OB011",
     slug="cloudtrail-changes-alarmed",
     title="CloudTrail configuration changes raise an alarm",
+    action="Alarm on CloudTrail configuration changes",
     metric="CloudTrailChanges",
     pattern=(
         "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || "
@@ -483,6 +496,7 @@ security_group_changes_alarmed = _cis_monitor_rule(
     id="OB012",
     slug="security-group-changes-alarmed",
     title="Security group changes raise an alarm",
+    action="Alarm on security group changes",
     metric="SecurityGroupChanges",
     pattern=(
         "{ ($.eventName = AuthorizeSecurityGroupIngress) || "

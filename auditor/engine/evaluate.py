@@ -191,6 +191,7 @@ def _info(rule: Rule) -> RuleInfo:
         rationale=rule.rationale,
         remediation=rule.remediation,
         frameworks=dict(rule.frameworks),
+        action=rule.action,
     )
 
 

@@ -176,6 +176,9 @@ class Rule:
     #: Keyword thresholds and their defaults, read off the function signature.
     params: Mapping[str, int | float | str]
     docs: Mapping[str, str]
+    #: What to do, as a recommendation title ("Enable Container Insights on {target}");
+    #: ``{target}`` is filled with the failing resources. ``title`` names the state.
+    action: str = ""
 
     @property
     def rationale(self) -> str:
@@ -200,6 +203,7 @@ def rule(
     severity: Severity,
     needs: tuple[str, ...],
     effort_minutes: int,
+    action: str = "",
     monthly_cost_usd: float = 0,
     remediation_cmd: str = "",
     frameworks: Mapping[str, list[str] | tuple[str, ...]] | None = None,
@@ -227,6 +231,7 @@ def rule(
             fn=fn,
             params=MappingProxyType(params),
             docs=MappingProxyType(parse_docs(fn.__doc__ or "")),
+            action=action,
         )
 
     return wrap

@@ -61,6 +61,8 @@ class RuleInfo(Model):
     rationale: str
     remediation: str
     frameworks: dict[str, tuple[str, ...]]
+    #: The recommendation title template ("Enable Container Insights on {target}").
+    action: str = ""
 
 
 class PrincipleScore(Model):

@@ -368,7 +368,10 @@ class Recommendation:
     rank: int
     tier: Tier
     rule_id: str
+    #: What to do ("Enable Container Insights on ops-pipeline-cluster"), from the rule's action.
     title: str
+    #: The rule's own title: the state it checks ("ECS clusters have Container Insights enabled").
+    rule_title: str
     principle: str
     severity: str
     #: Failing resources, and resources the rule evaluated (PASS + FAIL, waived left out).
@@ -678,6 +681,33 @@ def _scope(tally: _Tally) -> str:
     return f"on {tally.failed} of {evaluated} {noun}"
 
 
+#: Failing resources named in a recommendation title; beyond, "and N more".
+TITLE_NAMES = 3
+
+
+def action_title(info: RuleInfo, tally: _Tally) -> str:
+    """The rule's action with ``{target}`` filled: the failing resources, by name.
+
+    "Enable Container Insights on ops-pipeline-cluster"; three names at most
+    ("a, b and 4 more"); an account-wide finding has no resource to name.
+    A results file without actions (older, or hand-made) falls back to the title.
+    """
+    if not info.action:
+        return info.title
+    if "{target}" not in info.action:
+        return info.action
+    names = [] if _account_wide(tally) else tally.fail_names[:TITLE_NAMES]
+    if not names:
+        target = "the account"
+    elif tally.failed > len(names):
+        target = f"{', '.join(names)} and {tally.failed - len(names)} more"
+    elif len(names) == 1:
+        target = names[0]
+    else:
+        target = f"{', '.join(names[:-1])} and {names[-1]}"
+    return info.action.replace("{target}", target)
+
+
 def value_points(severity: Severity, share: float, grade_steps: int) -> float:
     """How much a fix is worth: severity weight scaled by the estate share, plus grade steps."""
     return round(severity.weight * (1 + share) / 2 + max(grade_steps, 0), 2)
@@ -717,7 +747,8 @@ def _recommendations(
                 rank=0,
                 tier=tier_for(info.severity, value, effort, cost),
                 rule_id=rule_id,
-                title=clip(info.title),
+                title=clip(action_title(info, tally)),
+                rule_title=clip(info.title),
                 principle=info.principle.label,
                 severity=info.severity.value,
                 failing=tally.failed,

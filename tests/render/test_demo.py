@@ -51,7 +51,8 @@ def test_first_do_now_is_container_insights_like_the_expert(demo_run: DemoRun) -
     # the same first step in all three outputs
     assert INSIGHTS in (demo_run.out / "report.md").read_text(encoding="utf-8")
     assert INSIGHTS in (demo_run.out / "report.html").read_text(encoding="utf-8")
-    assert "[Do now] ECS clusters have Container Insights enabled" in demo_run.result.stderr
+    assert "[Do now] Enable Container Insights on ops-pipeline-cluster" in demo_run.result.stderr
+    assert "OB001 ECS clusters have Container Insights enabled: fails" in demo_run.result.stderr
     assert INSIGHTS in demo_run.result.stderr
 
 

@@ -316,3 +316,36 @@ def test_doc_blocks_split_paragraphs_items_and_code() -> None:
     ]
     # an unbalanced backtick shows as is
     assert doc_blocks("a ` b")[0].parts == ((False, "a ` b"),)
+
+
+# --------------------------------------------------------------------------- titles
+
+
+@pytest.mark.parametrize(
+    ("failing", "title"),
+    [
+        (["fail-a"], "Enable Container Insights on fail-a"),
+        (["fail-a", "fail-b"], "Enable Container Insights on fail-a and fail-b"),
+        (["fail-a", "fail-b", "fail-c"], "Enable Container Insights on fail-a, fail-b and fail-c"),
+        (
+            ["fail-a", "fail-b", "fail-c", "fail-d", "fail-e"],
+            "Enable Container Insights on fail-a, fail-b, fail-c and 2 more",
+        ),
+    ],
+)
+def test_a_recommendation_title_says_what_to_do_and_where(failing: list[str], title: str) -> None:
+    clusters = (*(_cluster(n) for n in failing), _cluster("pass-z", "enabled"))
+    view = build_view(evaluate(make_snapshot(ecs=EcsSection(clusters=clusters)), load_catalogue()))
+    rec = next(r for r in view.recommendations if r.rule_id == "OB001")
+    assert rec.title == title
+    assert rec.rule_title == "ECS clusters have Container Insights enabled"  # the state, kept
+
+
+def test_an_account_wide_action_names_no_resource_and_old_results_keep_the_title() -> None:
+    view = build_view(evaluate(make_snapshot(), load_catalogue()))
+    titles = {r.rule_id: r.title for r in view.recommendations}
+    assert titles["OB002"] == "Create a CloudWatch dashboard for the account's services"
+    # a results file from before actions existed: the rule title stands in
+    rule = info("OB901", Severity.HIGH)
+    old = build_view(result_of([rule], [rr(rule, "a")]))
+    assert old.recommendations[0].title == rule.title == old.recommendations[0].rule_title
