@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.analysis.fixfiles import (
+    ALERTS_TOPIC,
+    DASHBOARD_NAME,
+    alerts_topic_arn,
+    dashboard_body,
+    query_definitions,
+)
 from auditor.engine.model import Check, Principle, Rule, Severity, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudtrail import Trail
@@ -64,8 +71,8 @@ def ecs_container_insights_enabled(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=60,
     monthly_cost_usd=3,
     remediation_cmd=(
-        "aws cloudwatch put-dashboard --dashboard-name operations "
-        "--dashboard-body file://dashboard.json --region {region}"
+        "aws cloudwatch put-dashboard --dashboard-name {dashboard} "
+        "--dashboard-body file://{body} --region {region}"
     ),
 )
 def cloudwatch_dashboard_exists(snap: Snapshot) -> Iterator[Check]:
@@ -86,14 +93,33 @@ def cloudwatch_dashboard_exists(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Dashboards.html
     """
     names = sorted(d.name for d in snap.cloudwatch.dashboards)
-    yield Check.account(
+    body = f"dashboard-{DASHBOARD_NAME}.json"
+    check = Check.account(
         ok=bool(names),
         evidence=(
             f"{len(names)} dashboard(s): {', '.join(names[:5])}"
             if names
             else "no CloudWatch dashboard"
         ),
+        dashboard=DASHBOARD_NAME,
+        body=body,
     )
+    yield check if names else check.with_files({body: dashboard_body(snap)})
+
+
+_TOPIC_SETUP = (
+    "aws sns create-topic --name {topic_name} --region {region}\n"
+    "# Who is notified is your decision, e.g.: aws sns subscribe --topic-arn {topic} "
+    "--protocol email --notification-endpoint <YOUR_EMAIL> --region {region}\n"
+)
+
+
+def _topic(snap: Snapshot, region: str) -> dict[str, str]:
+    """The fields of the alerts topic the alarm fixes create and notify."""
+    return {
+        "topic_name": ALERTS_TOPIC,
+        "topic": alerts_topic_arn(snap.partition, region, snap.account_id),
+    }
 
 
 def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
@@ -110,7 +136,8 @@ def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
     needs=("ecs", "cloudwatch"),
     effort_minutes=15,
     monthly_cost_usd=0.1,
-    remediation_cmd=(
+    remediation_cmd=_TOPIC_SETUP
+    + (
         "aws cloudwatch put-metric-alarm --alarm-name {name}-cpu-high --namespace AWS/ECS "
         "--metric-name CPUUtilization --dimensions Name=ClusterName,Value={cluster} "
         "Name=ServiceName,Value={name} --statistic Average --period 300 --evaluation-periods 2 "
@@ -144,7 +171,7 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
             ok=ok,
             evidence="alarmed" if ok else f"no alarm has ServiceName={service.name}",
             cluster=cluster,
-            topic=f"arn:aws:sns:{service.region}:{snap.account_id}:alerts",
+            **_topic(snap, service.region),
         )
 
 
@@ -158,7 +185,8 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
     needs=("lambda", "cloudwatch"),
     effort_minutes=10,
     monthly_cost_usd=0.1,
-    remediation_cmd=(
+    remediation_cmd=_TOPIC_SETUP
+    + (
         "aws cloudwatch put-metric-alarm --alarm-name {name}-errors --namespace AWS/Lambda "
         "--metric-name Errors --dimensions Name=FunctionName,Value={name} --statistic Sum "
         "--period 300 --evaluation-periods 1 --threshold 1 "
@@ -193,7 +221,7 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
             fn,
             ok=ok,
             evidence="errors alarmed" if ok else f"no Errors alarm for FunctionName={fn.name}",
-            topic=f"arn:aws:sns:{fn.region}:{snap.account_id}:alerts",
+            **_topic(snap, fn.region),
         )
 
 
@@ -207,9 +235,12 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
     needs=("cloudwatch",),
     effort_minutes=5,
     monthly_cost_usd=0,
-    remediation_cmd=(
-        "aws cloudwatch put-metric-alarm --alarm-name {name} --alarm-actions {topic} "
-        "--region {region}  # repeat the alarm's other settings"
+    remediation_cmd=_TOPIC_SETUP
+    + (
+        "# put-metric-alarm replaces the whole alarm: repeat its metric, statistic, period and "
+        "threshold (aws cloudwatch describe-alarms --alarm-names {name} --region {region}), "
+        "then add: --alarm-actions {topic}\n"
+        "aws cloudwatch enable-alarm-actions --alarm-names {name} --region {region}"
     ),
 )
 def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
@@ -233,7 +264,7 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
             alarm,
             ok=ok,
             evidence="notifies " + ", ".join(alarm.alarm_actions[:2]) if ok else why,
-            topic=f"arn:aws:sns:{alarm.region}:{snap.account_id}:alerts",
+            **_topic(snap, alarm.region),
         )
 
 
@@ -248,9 +279,8 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws logs put-query-definition --name errors-by-service "
-        "--query-string 'fields @timestamp, @message | filter @message like /ERROR/ "
-        "| stats count() by @logStream' --region {region}"
+        "for q in query-*.json; do aws logs put-query-definition --cli-input-json "
+        'file://"$q" --region {groups_region}; done'
     ),
 )
 def logs_insights_queries_saved(snap: Snapshot) -> Iterator[Check]:
@@ -273,10 +303,13 @@ def logs_insights_queries_saved(snap: Snapshot) -> Iterator[Check]:
     if not snap.logs.log_groups:
         return  # nothing to query: not applicable
     names = sorted(q.name for q in snap.logs.query_definitions)
-    yield Check.account(
+    region = sorted(g.region for g in snap.logs.log_groups)[0]
+    check = Check.account(
         ok=bool(names),
         evidence=f"{len(names)} saved query(ies)" if names else "no saved Logs Insights query",
+        groups_region=region,
     )
+    yield check if names else check.with_files(query_definitions(snap, region))
 
 
 # --- CIS 4.x: metric filters and alarms on the CloudTrail log group --------------------------
@@ -312,7 +345,8 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
         yield Check.account(
             ok=False,
             evidence=f"no multi-region trail delivers to CloudWatch Logs, so {what} cannot be alarmed",
-            log_group="CLOUDTRAIL_LOG_GROUP",
+            log_group="<CLOUDTRAIL_LOG_GROUP>",
+            **_topic(snap, snap.regions[0] if snap.regions else ""),
         )
         return
     matching = [
@@ -328,18 +362,24 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
         evidence = f"metric filter {matching[0].name} exists but no alarm with an action uses it"
     else:
         evidence = f"no metric filter for {what} on {group}"
-    yield Check.account(ok=bool(alarmed), evidence=evidence, log_group=group)
+    yield Check.account(
+        ok=bool(alarmed),
+        evidence=evidence,
+        log_group=group,
+        **_topic(snap, snap.regions[0] if snap.regions else ""),
+    )
 
 
 def _cis_cmd(name: str, pattern: str) -> str:
     pattern = pattern.replace("{", "{{").replace("}", "}}")  # literal braces in the template
     return (
-        f"aws logs put-metric-filter --log-group-name {{log_group}} --filter-name {name} "
+        f"{_TOPIC_SETUP}aws logs put-metric-filter --log-group-name {{log_group}} "
+        f"--region {{region}} --filter-name {name} "
         f"--metric-transformations metricName={name},metricNamespace=CISBenchmark,metricValue=1 "
         f"--filter-pattern '{pattern}' && aws cloudwatch put-metric-alarm --alarm-name {name} "
         f"--namespace CISBenchmark --metric-name {name} --statistic Sum --period 300 "
         f"--evaluation-periods 1 --threshold 1 --comparison-operator "
-        f"GreaterThanOrEqualToThreshold --alarm-actions arn:aws:sns:{{region}}:{{account}}:alerts"
+        f"GreaterThanOrEqualToThreshold --alarm-actions {{topic}} --region {{region}}"
     )
 
 

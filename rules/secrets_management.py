@@ -42,7 +42,11 @@ def _quoted(items: list[str], limit: int = 3) -> str:
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# Your decision: the Lambda function that rotates this secret (for an RDS secret, "
+        "AWS's rotation template; for an API key, one that calls the provider). "
+        "Put its ARN in place of <ROTATION_LAMBDA_ARN>:\n"
         "aws secretsmanager rotate-secret --secret-id {name}"
+        " --rotation-lambda-arn <ROTATION_LAMBDA_ARN>"
         " --rotation-rules AutomaticallyAfterDays=30 --region {region}"
     ),
     frameworks={"fsbp": ["SecretsManager.1"]},

@@ -77,6 +77,7 @@ def _result(rule: Rule, snap: Snapshot, status: Status, check: Check, cmd: str =
         region=check.region,
         evidence=check.evidence,
         remediation_cmd=cmd,
+        fix_files=dict(check.files) if cmd else {},
     )
 
 

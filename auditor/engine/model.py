@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -106,6 +106,8 @@ class Check:
     there but the data to judge it is not, e.g. a bucket in another account).
     ``fields`` fill the rule's remediation command template beyond the
     standard ``{id}``, ``{name}``, ``{arn}``, ``{region}``, ``{account}``.
+    ``files`` are what the command reads (``file://NAME``), by file name: the
+    report writes them to ``fixes/`` beside itself, and the commands run there.
     """
 
     resource_id: str
@@ -114,6 +116,7 @@ class Check:
     region: str = GLOBAL
     name: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resource: Any, *, ok: bool | None, evidence: str, **fields: str) -> Check:
@@ -132,6 +135,10 @@ class Check:
             name=str(name),
             fields=fields,
         )
+
+    def with_files(self, files: Mapping[str, str]) -> Check:
+        """This check, with the files its command reads (see ``files``)."""
+        return replace(self, files=dict(files))
 
     @classmethod
     def account(

@@ -43,6 +43,8 @@ class RuleResult(Model):
     region: str
     evidence: str
     remediation_cmd: str = ""
+    #: Files the command reads (``file://NAME``), by name: written to ``fixes/`` with the report.
+    fix_files: dict[str, str] = {}
     waiver: AppliedWaiver | None = None
 
     @property

@@ -385,9 +385,13 @@ class Recommendation:
     monthly_cost_usd: float
     lift: Lift
     resources: tuple[str, ...]
+    #: The fix as shell lines, in order, each line once (a topic the alarms share is created
+    #: once); never shortened: a command is shown whole or not at all.
     commands: tuple[str, ...]
     #: Distinct commands not listed (they are in results.json).
     more_commands: int
+    #: Files the commands read (``file://NAME``), written to ``fixes/`` beside the report.
+    files: tuple[str, ...]
     rationale: str
     remediation: str
     frameworks: str
@@ -529,7 +533,7 @@ def _row(r: RuleResult) -> Row:
         region=clip(r.region, 40),
         status="WAIVED" if r.waiver is not None and r.status is Status.FAIL else r.status.value,
         evidence=clip(r.evidence),
-        command=clip(r.remediation_cmd, 2 * MAX_TEXT),
+        command=visible(r.remediation_cmd, lines=True),
         waiver_reason=clip(r.waiver.reason) if r.waiver else "",
         waiver_expires=r.waiver.expires.isoformat() if r.waiver else "",
     )
@@ -599,6 +603,8 @@ class _Tally:
     passing: list[RuleResult] = field(default_factory=list)
     #: Distinct remediation commands, in order of the results.
     commands: dict[str, None] = field(default_factory=dict)
+    #: Names of the files those commands read.
+    files: dict[str, None] = field(default_factory=dict)
     fail_names: list[str] = field(default_factory=list)
     fail_ids: list[str] = field(default_factory=list)
     fail_regions: dict[str, None] = field(default_factory=dict)
@@ -621,6 +627,8 @@ def _tally(results: Iterable[RuleResult], max_rows: int) -> dict[str, _Tally]:
                 t.failing.append(r)
             if r.remediation_cmd:
                 t.commands[r.remediation_cmd] = None
+            for name in r.fix_files:
+                t.files[name] = None
             if len(t.fail_names) < MAX_RESOURCES:
                 t.fail_names.append(_name(r))
             if len(t.fail_ids) < 2 * MAX_RESOURCES:
@@ -679,6 +687,20 @@ def _scope(tally: _Tally) -> str:
     evaluated = tally.passed + tally.failed
     noun = "resource" if evaluated == 1 else "resources"
     return f"on {tally.failed} of {evaluated} {noun}"
+
+
+def command_lines(commands: Iterable[str]) -> tuple[str, ...]:
+    """The commands as one shell block: their lines in order, each distinct line once.
+
+    Never clipped (a cut command does not run); control characters are shown
+    as escapes (:func:`visible`), line breaks kept.
+    """
+    lines: dict[str, None] = {}
+    for command in commands:
+        for line in visible(command, lines=True).splitlines():
+            if line.strip():
+                lines[line] = None
+    return tuple(lines)
 
 
 #: Failing resources named in a recommendation title; beyond, "and N more".
@@ -740,7 +762,7 @@ def _recommendations(
         value = value_points(info.severity, share, lift.steps)
         effort = info.effort_minutes * tally.failed
         cost = round(info.monthly_cost_usd * tally.failed, 2)
-        commands = tuple(clip(c, 2 * MAX_TEXT) for c in list(tally.commands)[:MAX_COMMANDS])
+        commands = command_lines(list(tally.commands)[:MAX_COMMANDS])
         more = max(0, len(tally.commands) - MAX_COMMANDS)
         recs.append(
             Recommendation(
@@ -763,6 +785,7 @@ def _recommendations(
                 resources=() if _account_wide(tally) else tuple(tally.fail_names),
                 commands=commands,
                 more_commands=more,
+                files=tuple(sorted(tally.files)),
                 rationale=clip(info.rationale, 4 * MAX_TEXT, lines=True),
                 remediation=clip(info.remediation, 4 * MAX_TEXT, lines=True),
                 frameworks=clip(fmt_frameworks(info.frameworks)),

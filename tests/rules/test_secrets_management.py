@@ -87,8 +87,13 @@ def test_sm001_flags_secrets_without_rotation() -> None:
 
 def test_sm001_command_is_filled_and_quoted() -> None:
     snap = secrets(secret(HOSTILE))
-    assert command(secrets_rotation_enabled, snap, HOSTILE) == (
+    decision, cmd = command(secrets_rotation_enabled, snap, HOSTILE).splitlines()
+    # the rotation function is the user's decision: said in words, and the placeholder
+    # makes the shell fail (a redirect from a file that does not exist), never run blind
+    assert decision.startswith("# Your decision: the Lambda function that rotates")
+    assert cmd == (
         "aws secretsmanager rotate-secret --secret-id 'x; rm -rf /'"
+        " --rotation-lambda-arn <ROTATION_LAMBDA_ARN>"
         f" --rotation-rules AutomaticallyAfterDays=30 --region {REGION}"
     )
 

@@ -1,0 +1,177 @@
+"""The files a fix command reads, built from the account's own resources.
+
+A fix that needs more than flags (a dashboard body, saved Logs Insights
+queries) gets its input as a file: the rule attaches it to its check
+(:meth:`auditor.engine.model.Check.with_files`), the report writes it to
+``fixes/`` beside itself, and the command reads it with ``file://NAME`` when
+run from there. Everything here is a pure function of the snapshot: the
+same account gives the same bytes.
+
+AWS names end up inside JSON (escaped by :func:`json.dumps`) and, slugged,
+in file names; never in shell text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from auditor.snapshot import Snapshot
+
+#: The dashboard the OB002 fix creates.
+DASHBOARD_NAME = "operations"
+#: The topic the alarm fixes create and notify (the same fix creates it: ``sns create-topic``
+#: is idempotent, so running several alarm fixes creates it once).
+ALERTS_TOPIC = "auditor-alerts"
+
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+
+#: Widgets per row of the dashboard (24 columns wide).
+_WIDTH = 8
+_HEIGHT = 6
+
+
+def slug(name: str, limit: int = 60) -> str:
+    """``name`` as a plain file-name part: letters, digits, ``.``, ``_``, ``-``."""
+    return _SLUG.sub("-", name).strip("-.")[:limit] or "x"
+
+
+def alerts_topic_arn(partition: str, region: str, account: str) -> str:
+    return f"arn:{partition}:sns:{region}:{account}:{ALERTS_TOPIC}"
+
+
+def _metric_widget(
+    title: str, region: str, metrics: list[list[Any]], stat: str = "Average"
+) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "width": _WIDTH,
+        "height": _HEIGHT,
+        "properties": {
+            "title": title,
+            "region": region,
+            "metrics": metrics,
+            "stat": stat,
+            "period": 300,
+            "view": "timeSeries",
+        },
+    }
+
+
+def dashboard_body(snap: Snapshot) -> str:
+    """A CloudWatch dashboard for the account's services, functions and databases (every
+    scanned region): CPU and memory of every ECS service, invocations, errors and duration
+    of every Lambda function, CPU, connections and free storage of every database."""
+    widgets: list[dict[str, Any]] = []
+    services = sorted(snap.ecs.services, key=lambda s: (s.region, s.cluster_arn, s.name))
+    for s in services:
+        region = s.region
+        cluster = s.cluster_arn.rsplit("/", 1)[-1]
+        dims = ["ClusterName", cluster, "ServiceName", s.name]
+        widgets.append(
+            _metric_widget(
+                f"ECS {s.name}: CPU and memory %",
+                region,
+                [["AWS/ECS", "CPUUtilization", *dims], ["AWS/ECS", "MemoryUtilization", *dims]],
+            )
+        )
+    for fn in sorted(snap.lambda_.functions, key=lambda f: (f.region, f.name)):
+        region = fn.region
+        dims = ["FunctionName", fn.name]
+        widgets.append(
+            _metric_widget(
+                f"Lambda {fn.name}: invocations and errors",
+                region,
+                [["AWS/Lambda", "Invocations", *dims], ["AWS/Lambda", "Errors", *dims]],
+                stat="Sum",
+            )
+        )
+        widgets.append(
+            _metric_widget(
+                f"Lambda {fn.name}: duration (ms)", region, [["AWS/Lambda", "Duration", *dims]]
+            )
+        )
+    for db in sorted(snap.rds.instances, key=lambda d: (d.region, d.id)):
+        region = db.region
+        dims = ["DBInstanceIdentifier", db.id]
+        widgets.append(
+            _metric_widget(
+                f"RDS {db.id}: CPU % and connections",
+                region,
+                [["AWS/RDS", "CPUUtilization", *dims], ["AWS/RDS", "DatabaseConnections", *dims]],
+            )
+        )
+        widgets.append(
+            _metric_widget(
+                f"RDS {db.id}: free storage (bytes)",
+                region,
+                [["AWS/RDS", "FreeStorageSpace", *dims]],
+                stat="Minimum",
+            )
+        )
+    if not widgets:
+        widgets.append(
+            {
+                "type": "text",
+                "width": 24,
+                "height": 2,
+                "properties": {"markdown": "No ECS service, Lambda function or database yet."},
+            }
+        )
+    for i, w in enumerate(widgets):  # a grid, left to right, top to bottom
+        w["x"] = (i * _WIDTH) % 24 if w["width"] == _WIDTH else 0
+        w["y"] = (i * _WIDTH) // 24 * _HEIGHT
+    return json.dumps({"widgets": widgets}, indent=1, sort_keys=True) + "\n"
+
+
+#: (file slug, title, query), for the questions every operator asks.
+_ERRORS = (
+    "errors",
+    "Errors by log stream",
+    "fields @timestamp, @logStream, @message\n"
+    "| filter @message like /(?i)(error|exception|traceback|fatal)/\n"
+    "| stats count() as errors by @logStream\n"
+    "| sort errors desc",
+)
+_SLOWEST = (
+    "slowest-requests",
+    "Slowest Lambda invocations",
+    "fields @timestamp, @requestId, @duration, @memorySize, @maxMemoryUsed\n"
+    '| filter @type = "REPORT"\n| sort @duration desc\n| limit 25',
+)
+_RESTARTS = (
+    "task-restarts",
+    "ECS task starts per hour (a task writes to a new log stream)",
+    "fields @logStream\n| stats count_distinct(@logStream) as task_starts by bin(1h)\n"
+    "| sort @timestamp desc",
+)
+
+
+def query_definitions(snap: Snapshot, region: str) -> dict[str, str]:
+    """``put-query-definition --cli-input-json`` inputs for the region's log groups,
+    by file name: errors (every group), slowest requests (Lambda groups), task
+    restarts (the groups ECS containers write to)."""
+    groups = sorted(g.name for g in snap.logs.log_groups if g.region == region)
+    lambda_groups = [g for g in groups if g.startswith("/aws/lambda/")]
+    ecs_groups = sorted(
+        {
+            c.log_group
+            for td in snap.ecs.task_definitions
+            if td.region == region
+            for c in td.containers
+            if c.log_group
+        }
+        & set(groups)
+    )
+    out: dict[str, str] = {}
+    for (key, title, query), targets in (
+        (_ERRORS, groups),
+        (_SLOWEST, lambda_groups),
+        (_RESTARTS, ecs_groups),
+    ):
+        if not targets:
+            continue
+        doc = {"name": f"auditor/{title}", "logGroupNames": targets[:50], "queryString": query}
+        out[f"query-{key}.json"] = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    return out
