@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from auditor import __version__
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
-from auditor.engine.model import GLOBAL, Check, Principle, Rule, Status
+from auditor.engine.model import GLOBAL, Check, Principle, Rule, ShellText, Status
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
 from auditor.snapshot import Snapshot
@@ -44,7 +44,9 @@ def _fill(template: str, check: Check, snap: Snapshot) -> str:
         **check.fields,
     }
     try:
-        return template.format(**{k: shlex.quote(str(v)) for k, v in values.items()})
+        return template.format(
+            **{k: v if isinstance(v, ShellText) else shlex.quote(str(v)) for k, v in values.items()}
+        )
     except (KeyError, IndexError) as exc:
         raise ValueError(f"remediation_cmd needs a field the check did not give: {exc}") from None
 

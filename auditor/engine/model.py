@@ -98,6 +98,13 @@ ACCOUNT = "account"
 GLOBAL = "global"
 
 
+class ShellText(str):
+    """Command text a rule built itself, filled into its template as is (every other
+    field value is shell-quoted); AWS names inside must already be ``shlex.quote``-d."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Check:
     """One verdict of a rule on one resource.
