@@ -15,10 +15,12 @@ on those (no PASS, no FAIL) rather than guess; see each rule's text.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.analysis.fixfiles import config_bucket_policy, create_bucket_line
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudtrail import Trail, TrailBucket
 
@@ -729,8 +731,9 @@ def guardduty_enabled(snap: Snapshot) -> Iterator[Check]:
     monthly_cost_usd=3,
     remediation_cmd=(
         "aws configservice put-configuration-recorder --configuration-recorder {recorder} "
-        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region {region} "
-        "&& aws configservice start-configuration-recorder --configuration-recorder-name "
+        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region {region}\n"
+        "{delivery}"
+        "aws configservice start-configuration-recorder --configuration-recorder-name "
         "{recorder_name} --region {region}"
     ),
     frameworks={"cis": ["3.3"], "fsbp": ["Config.1"]},
@@ -771,7 +774,30 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         recorders = [r for r in snap.config.recorders if r.region == region]
         recording = [r for r in recorders if r.recording]
         name = recorders[0].name if recorders else "default"
-        fields = {"recorder": f"name={name},roleARN={role}", "recorder_name": name}
+        bucket = f"config-{snap.account_id}-{region}"
+        fields: dict[str, str] = {
+            "recorder": f"name={name},roleARN={role}",
+            "recorder_name": name,
+            # a new recorder needs somewhere to deliver: a bucket Config may write to
+            "delivery": ShellText(
+                ""
+                if recorders
+                else f"{create_bucket_line(bucket, region)}\n"
+                f"aws s3api put-bucket-policy --bucket {shlex.quote(bucket)} "
+                f"--policy file://config-bucket-policy-{region}.json --region {shlex.quote(region)}\n"
+                "aws configservice put-delivery-channel --delivery-channel "
+                f"name=default,s3BucketName={shlex.quote(bucket)} --region {shlex.quote(region)}\n"
+            ),
+        }
+        files = (
+            {}
+            if recorders
+            else {
+                f"config-bucket-policy-{region}.json": config_bucket_policy(
+                    snap.partition, snap.account_id, bucket
+                )
+            }
+        )
         if recording:
             r = recording[0]
             scope = "all supported resource types" if r.all_supported else "selected types only"
@@ -788,7 +814,7 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         else:
             yield Check.account(
                 ok=False, evidence="no configuration recorder", region=region, **fields
-            )
+            ).with_files(files)
 
 
 @rule(

@@ -376,7 +376,10 @@ def _wildcard_evidence(doc: Mapping[str, Any]) -> list[str]:
     effort_minutes=45,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam create-policy-version --policy-arn {arn}"
+        "# Your decision: the actions and resources this policy really needs (IAM Access "
+        "Analyzer can draft them from CloudTrail). Write them to least-privilege-policy.json, "
+        "then run without the leading '# ':\n"
+        "# aws iam create-policy-version --policy-arn {arn}"
         " --policy-document file://least-privilege-policy.json --set-as-default"
     ),
     frameworks={"fsbp": ["IAM.21"]},
@@ -426,7 +429,10 @@ def managed_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=45,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam put-{kind}-policy --{kind}-name {name} --policy-name {policy}"
+        "# Your decision: the actions and resources this policy really needs (IAM Access "
+        "Analyzer can draft them from CloudTrail). Write them to least-privilege-policy.json, "
+        "then run without the leading '# ':\n"
+        "# aws iam put-{kind}-policy --{kind}-name {name} --policy-name {policy}"
         " --policy-document file://least-privilege-policy.json"
     ),
 )
@@ -632,7 +638,10 @@ def no_privilege_escalation_paths(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=20,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam update-assume-role-policy --role-name {name}"
+        "# Your decision: who may assume {name} (accounts, a repository and branch, an "
+        "external id). Write the trust policy to trust-policy.json, then run without the "
+        "leading '# ':\n"
+        "# aws iam update-assume-role-policy --role-name {name}"
         " --policy-document file://trust-policy.json"
     ),
 )
@@ -706,7 +715,10 @@ def _pins_owner(subject: str) -> bool:
     effort_minutes=15,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam update-assume-role-policy --role-name {name}"
+        "# Your decision: who may assume {name} (accounts, a repository and branch, an "
+        "external id). Write the trust policy to trust-policy.json, then run without the "
+        "leading '# ':\n"
+        "# aws iam update-assume-role-policy --role-name {name}"
         " --policy-document file://trust-policy.json"
     ),
 )
@@ -765,7 +777,10 @@ def github_oidc_trust_restricts_subject(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=10,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam update-assume-role-policy --role-name {name}"
+        "# Your decision: who may assume {name} (accounts, a repository and branch, an "
+        "external id). Write the trust policy to trust-policy.json, then run without the "
+        "leading '# ':\n"
+        "# aws iam update-assume-role-policy --role-name {name}"
         " --policy-document file://trust-policy.json"
     ),
 )
@@ -838,6 +853,8 @@ def _active_keys(
     effort_minutes=10,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# The user's device: scan mfa-qr.png with an authenticator app, then set CODE1 and "
+        "CODE2 to two consecutive codes it shows (the second command fails until then).\n"
         "aws iam create-virtual-mfa-device --virtual-mfa-device-name {name}"
         " --outfile mfa-qr.png --bootstrap-method QRCodePNG"
         " && aws iam enable-mfa-device --user-name {name}"
@@ -1006,7 +1023,10 @@ def _role_name(arn_or_name: str) -> str:
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam create-role --role-name {new_role}"
+        "# Your decision: the permissions this workload needs, in a role of its own. Write its "
+        "trust policy to trust-policy.json, then run without the leading '# ' (and point the "
+        "task definition or function at {new_role}):\n"
+        "# aws iam create-role --role-name {new_role}"
         " --assume-role-policy-document file://trust-policy.json"
     ),
 )

@@ -11,7 +11,7 @@ from auditor.analysis.fixfiles import (
     dashboard_body,
     query_definitions,
 )
-from auditor.engine.model import Check, Principle, Rule, Severity, rule
+from auditor.engine.model import Check, Principle, Rule, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudtrail import Trail
 from auditor.snapshot.cloudwatch import Alarm, MetricFilter
@@ -30,7 +30,7 @@ OB = Principle.OBSERVABILITY
     effort_minutes=5,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws ecs update-cluster-settings --cluster {name} "
+        "aws ecs update-cluster --cluster {name} "
         "--settings name=containerInsights,value=enabled --region {region}"
     ),
     frameworks={"fsbp": ["ECS.12"]},
@@ -346,6 +346,10 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
             ok=False,
             evidence=f"no multi-region trail delivers to CloudWatch Logs, so {what} cannot be alarmed",
             log_group="<CLOUDTRAIL_LOG_GROUP>",
+            prerequisite=ShellText(
+                "# First make a multi-region trail deliver to CloudWatch Logs (AL004), then put "
+                "its log group in place of <CLOUDTRAIL_LOG_GROUP>:\n"
+            ),
             **_topic(snap, snap.regions[0] if snap.regions else ""),
         )
         return
@@ -366,6 +370,7 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
         ok=bool(alarmed),
         evidence=evidence,
         log_group=group,
+        prerequisite=ShellText(""),
         **_topic(snap, snap.regions[0] if snap.regions else ""),
     )
 
@@ -373,7 +378,7 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
 def _cis_cmd(name: str, pattern: str) -> str:
     pattern = pattern.replace("{", "{{").replace("}", "}}")  # literal braces in the template
     return (
-        f"{_TOPIC_SETUP}aws logs put-metric-filter --log-group-name {{log_group}} "
+        f"{_TOPIC_SETUP}{{prerequisite}}aws logs put-metric-filter --log-group-name {{log_group}} "
         f"--region {{region}} --filter-name {name} "
         f"--metric-transformations metricName={name},metricNamespace=CISBenchmark,metricValue=1 "
         f"--filter-pattern '{pattern}' && aws cloudwatch put-metric-alarm --alarm-name {name} "

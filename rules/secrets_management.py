@@ -264,7 +264,9 @@ def _flagged(env: tuple[EnvVar, ...], where: str = "") -> list[str]:
     effort_minutes=30,
     monthly_cost_usd=SECRET_MONTHLY_USD,
     remediation_cmd=(
-        "aws secretsmanager create-secret --name {secret_name}"
+        "# The value is yours to move (auditor never reads it): put it in secret-value.txt, "
+        "then run without the leading '# ' and delete the file:\n"
+        "# aws secretsmanager create-secret --name {secret_name}"
         " --secret-string file://secret-value.txt --region {region}"
     ),
     frameworks={"fsbp": ["ECS.8"]},
@@ -332,7 +334,9 @@ def ecs_task_definitions_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]
     effort_minutes=30,
     monthly_cost_usd=SECRET_MONTHLY_USD,
     remediation_cmd=(
-        "aws secretsmanager create-secret --name {secret_name}"
+        "# The value is yours to move (auditor never reads it): put it in secret-value.txt, "
+        "then run without the leading '# ' and delete the file:\n"
+        "# aws secretsmanager create-secret --name {secret_name}"
         " --secret-string file://secret-value.txt --region {region}"
     ),
 )

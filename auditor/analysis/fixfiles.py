@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from typing import Any
 
 from auditor.snapshot import Snapshot
@@ -296,3 +297,50 @@ def github_deploy_policy(snap: Snapshot) -> str:
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=1) + "\n"
+
+
+def create_bucket_line(bucket: str, region: str) -> str:
+    """Shell text creating ``bucket`` in ``region`` unless it is already there (us-east-1
+    takes no location constraint)."""
+    b, r = shlex.quote(bucket), shlex.quote(region)
+    where = (
+        "" if region == "us-east-1" else f" --create-bucket-configuration LocationConstraint={r}"
+    )
+    return (
+        f"aws s3api head-bucket --bucket {b} --region {r} 2>/dev/null || "
+        f"aws s3api create-bucket --bucket {b} --region {r}{where}"
+    )
+
+
+def config_bucket_policy(partition: str, account: str, bucket: str) -> str:
+    """The bucket policy AWS Config needs to deliver to ``bucket`` (AWS's documented one)."""
+    arn = f"arn:{partition}:s3:::{bucket}"
+    source = {"StringEquals": {"AWS:SourceAccount": account}}
+    service = {"Service": "config.amazonaws.com"}
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSConfigBucketPermissionsCheck",
+                "Effect": "Allow",
+                "Principal": service,
+                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                "Resource": arn,
+                "Condition": source,
+            },
+            {
+                "Sid": "AWSConfigBucketDelivery",
+                "Effect": "Allow",
+                "Principal": service,
+                "Action": "s3:PutObject",
+                "Resource": f"{arn}/AWSLogs/{account}/Config/*",
+                "Condition": {
+                    "StringEquals": {
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                        "AWS:SourceAccount": account,
+                    }
+                },
+            },
+        ],
+    }
+    return json.dumps(doc, indent=1) + "\n"
