@@ -15,10 +15,12 @@ on those (no PASS, no FAIL) rather than guess; see each rule's text.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.analysis.fixfiles import config_bucket_policy, create_bucket_line
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudtrail import ShadowTrail, Trail, TrailBucket
 
@@ -193,6 +195,7 @@ def _trail_state(t: Trail | ShadowTrail, snap: Snapshot) -> str:
     id="AL001",
     slug="cloudtrail-multi-region-logging",
     title="A multi-region CloudTrail trail is logging",
+    action="Turn on a logging multi-region CloudTrail trail",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.CRITICAL,
     needs=("cloudtrail",),
@@ -283,6 +286,7 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     id="AL002",
     slug="cloudtrail-log-file-validation",
     title="CloudTrail trails validate their log files",
+    action="Turn on log file validation for {target}",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.MEDIUM,
     needs=("cloudtrail",),
@@ -326,6 +330,7 @@ def cloudtrail_log_file_validation(snap: Snapshot) -> Iterator[Check]:
     id="AL003",
     slug="cloudtrail-kms-encrypted",
     title="CloudTrail trails encrypt logs with a KMS key",
+    action="Encrypt the logs of {target} with a KMS key",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.MEDIUM,
     needs=("cloudtrail",),
@@ -377,6 +382,7 @@ def cloudtrail_kms_encrypted(snap: Snapshot) -> Iterator[Check]:
     id="AL004",
     slug="cloudtrail-cloudwatch-logs",
     title="CloudTrail trails deliver to CloudWatch Logs",
+    action="Deliver {target} to CloudWatch Logs",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.LOW,
     needs=("cloudtrail",),
@@ -447,6 +453,7 @@ def cloudtrail_cloudwatch_logs(snap: Snapshot) -> Iterator[Check]:
     id="AL005",
     slug="cloudtrail-management-events-captured",
     title="The multi-region trail captures every management event",
+    action="Log every management event in {target}",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.HIGH,
     needs=("cloudtrail",),
@@ -531,6 +538,7 @@ def _exposure(bucket: TrailBucket) -> tuple[bool, str]:
     id="AL006",
     slug="cloudtrail-bucket-not-public",
     title="CloudTrail buckets are not publicly accessible",
+    action="Block public access to the CloudTrail bucket {target}",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.CRITICAL,
     needs=("cloudtrail",),
@@ -591,6 +599,7 @@ def cloudtrail_bucket_not_public(snap: Snapshot) -> Iterator[Check]:
     id="AL009",
     slug="guardduty-enabled",
     title="GuardDuty is enabled in every scanned region",
+    action="Enable GuardDuty",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.HIGH,
     needs=("guardduty",),
@@ -637,6 +646,7 @@ def guardduty_enabled(snap: Snapshot) -> Iterator[Check]:
     id="AL010",
     slug="config-recorder-recording",
     title="AWS Config records configuration changes in every scanned region",
+    action="Turn on AWS Config recording",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.MEDIUM,
     needs=("config",),
@@ -644,8 +654,9 @@ def guardduty_enabled(snap: Snapshot) -> Iterator[Check]:
     monthly_cost_usd=3,
     remediation_cmd=(
         "aws configservice put-configuration-recorder --configuration-recorder {recorder} "
-        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region {region} "
-        "&& aws configservice start-configuration-recorder --configuration-recorder-name "
+        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region {region}\n"
+        "{delivery}"
+        "aws configservice start-configuration-recorder --configuration-recorder-name "
         "{recorder_name} --region {region}"
     ),
     frameworks={"cis": ["3.3"], "fsbp": ["Config.1"]},
@@ -686,7 +697,30 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         recorders = [r for r in snap.config.recorders if r.region == region]
         recording = [r for r in recorders if r.recording]
         name = recorders[0].name if recorders else "default"
-        fields = {"recorder": f"name={name},roleARN={role}", "recorder_name": name}
+        bucket = f"config-{snap.account_id}-{region}"
+        fields: dict[str, str] = {
+            "recorder": f"name={name},roleARN={role}",
+            "recorder_name": name,
+            # a new recorder needs somewhere to deliver: a bucket Config may write to
+            "delivery": ShellText(
+                ""
+                if recorders
+                else f"{create_bucket_line(bucket, region)}\n"
+                f"aws s3api put-bucket-policy --bucket {shlex.quote(bucket)} "
+                f"--policy file://config-bucket-policy-{region}.json --region {shlex.quote(region)}\n"
+                "aws configservice put-delivery-channel --delivery-channel "
+                f"name=default,s3BucketName={shlex.quote(bucket)} --region {shlex.quote(region)}\n"
+            ),
+        }
+        files = (
+            {}
+            if recorders
+            else {
+                f"config-bucket-policy-{region}.json": config_bucket_policy(
+                    snap.partition, snap.account_id, bucket
+                )
+            }
+        )
         if recording:
             r = recording[0]
             scope = "all supported resource types" if r.all_supported else "selected types only"
@@ -703,13 +737,14 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         else:
             yield Check.account(
                 ok=False, evidence="no configuration recorder", region=region, **fields
-            )
+            ).with_files(files)
 
 
 @rule(
     id="AL011",
     slug="access-analyzer-enabled",
     title="IAM Access Analyzer watches for external access in every scanned region",
+    action="Create an IAM Access Analyzer",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.LOW,
     needs=("accessanalyzer",),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine.model import Check, Principle, Rule, Severity, rule
+from auditor.analysis.fixfiles import TOPIC_SETUP, topic_fields
+from auditor.engine.model import Check, Principle, Rule, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudtrail import Trail
 from auditor.snapshot.cloudwatch import MetricFilter
@@ -55,7 +56,12 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
         yield Check.account(
             ok=False,
             evidence=f"no multi-region trail delivers to CloudWatch Logs, so {what} cannot be alarmed",
-            log_group="CLOUDTRAIL_LOG_GROUP",
+            log_group="<CLOUDTRAIL_LOG_GROUP>",
+            prerequisite=ShellText(
+                "# First make a multi-region trail deliver to CloudWatch Logs (AL004), then put "
+                "its log group in place of <CLOUDTRAIL_LOG_GROUP>:\n"
+            ),
+            **topic_fields(snap, snap.regions[0] if snap.regions else ""),
         )
         return
     matching = [
@@ -71,18 +77,25 @@ def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator
         evidence = f"metric filter {matching[0].name} exists but no alarm with an action uses it"
     else:
         evidence = f"no metric filter for {what} on {group}"
-    yield Check.account(ok=bool(alarmed), evidence=evidence, log_group=group)
+    yield Check.account(
+        ok=bool(alarmed),
+        evidence=evidence,
+        log_group=group,
+        prerequisite=ShellText(""),
+        **topic_fields(snap, snap.regions[0] if snap.regions else ""),
+    )
 
 
 def _cis_cmd(name: str, pattern: str) -> str:
     pattern = pattern.replace("{", "{{").replace("}", "}}")  # literal braces in the template
     return (
-        f"aws logs put-metric-filter --log-group-name {{log_group}} --filter-name {name} "
+        f"{TOPIC_SETUP}{{prerequisite}}aws logs put-metric-filter --log-group-name {{log_group}} "
+        f"--region {{region}} --filter-name {name} "
         f"--metric-transformations metricName={name},metricNamespace=CISBenchmark,metricValue=1 "
         f"--filter-pattern '{pattern}' && aws cloudwatch put-metric-alarm --alarm-name {name} "
         f"--namespace CISBenchmark --metric-name {name} --statistic Sum --period 300 "
         f"--evaluation-periods 1 --threshold 1 --comparison-operator "
-        f"GreaterThanOrEqualToThreshold --alarm-actions arn:aws:sns:{{region}}:{{account}}:alerts"
+        f"GreaterThanOrEqualToThreshold --alarm-actions {{topic}} --region {{region}}"
     )
 
 
@@ -112,6 +125,7 @@ def _cis_monitor_rule(
     id: str,
     slug: str,
     title: str,
+    action: str,
     metric: str,
     pattern: str,
     tokens: tuple[str, ...],
@@ -136,6 +150,7 @@ def _cis_monitor_rule(
         id=id,
         slug=slug,
         title=title,
+        action=action,
         principle=Principle.AUDIT_LOGGING,
         severity=Severity.LOW,
         needs=("cloudtrail", "logs", "cloudwatch"),
@@ -153,6 +168,7 @@ unauthorized_api_calls_alarmed = _cis_monitor_rule(
     formerly="OB007",
     slug="unauthorized-api-calls-alarmed",
     title="Unauthorised API calls raise an alarm",
+    action="Alarm on unauthorised API calls",
     metric="UnauthorizedAPICalls",
     pattern='{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
     tokens=("UnauthorizedOperation", "AccessDenied"),
@@ -170,6 +186,7 @@ console_signin_without_mfa_alarmed = _cis_monitor_rule(
     formerly="OB008",
     slug="console-signin-without-mfa-alarmed",
     title="Console sign-in without MFA raises an alarm",
+    action="Alarm on console sign-in without MFA",
     metric="ConsoleSigninWithoutMFA",
     pattern='{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
     tokens=("ConsoleLogin", "MFAUsed"),
@@ -187,6 +204,7 @@ root_usage_alarmed = _cis_monitor_rule(
     formerly="OB009",
     slug="root-usage-alarmed",
     title="Use of the root user raises an alarm",
+    action="Alarm on use of the root user",
     metric="RootAccountUsage",
     pattern=(
         '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
@@ -204,6 +222,7 @@ iam_policy_changes_alarmed = _cis_monitor_rule(
     formerly="OB010",
     slug="iam-policy-changes-alarmed",
     title="IAM policy changes raise an alarm",
+    action="Alarm on IAM policy changes",
     metric="IAMPolicyChanges",
     pattern=(
         "{ ($.eventName=PutRolePolicy) || ($.eventName=AttachRolePolicy) || "
@@ -223,6 +242,7 @@ cloudtrail_changes_alarmed = _cis_monitor_rule(
     formerly="OB011",
     slug="cloudtrail-changes-alarmed",
     title="CloudTrail configuration changes raise an alarm",
+    action="Alarm on CloudTrail configuration changes",
     metric="CloudTrailChanges",
     pattern=(
         "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || "
@@ -244,6 +264,7 @@ security_group_changes_alarmed = _cis_monitor_rule(
     formerly="OB012",
     slug="security-group-changes-alarmed",
     title="Security group changes raise an alarm",
+    action="Alarm on security group changes",
     metric="SecurityGroupChanges",
     pattern=(
         "{ ($.eventName = AuthorizeSecurityGroupIngress) || "

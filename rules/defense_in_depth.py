@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from auditor.analysis.fixfiles import create_bucket_line
 from auditor.analysis.network import ip_permissions, is_unused_default_vpc
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.ecr import RegistryScanning
 from auditor.snapshot.rds import DbCluster, DbInstance
@@ -74,12 +75,16 @@ def _registry_rule_matches(
     id="DD001",
     slug="rds-storage-encrypted",
     title="RDS databases are encrypted at rest",
+    action="Encrypt {target} at rest",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.HIGH,
     needs=("rds",),
     effort_minutes=120,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# Encryption cannot be switched on in place: snapshot, copy the snapshot encrypted, "
+        "restore it and move the application over. The cut-over (downtime) is your decision; "
+        "the first step:\n"
         "aws rds create-{snapshot_kind}-snapshot --{kind}-identifier {name} "
         "--{snapshot_kind}-snapshot-identifier {snapshot} --region {region}"
     ),
@@ -129,6 +134,7 @@ def rds_storage_encrypted(snap: Snapshot) -> Iterator[Check]:
     id="DD002",
     slug="rds-deletion-protection-enabled",
     title="RDS databases have deletion protection",
+    action="Turn on deletion protection for {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("rds",),
@@ -173,6 +179,7 @@ def rds_deletion_protection_enabled(snap: Snapshot) -> Iterator[Check]:
     id="DD003",
     slug="rds-backup-retention",
     title="RDS databases keep automated backups long enough",
+    action="Keep automated backups of {target} longer",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("rds",),
@@ -223,12 +230,14 @@ def rds_backup_retention(snap: Snapshot, min_retention_days: int = 7) -> Iterato
     id="DD004",
     slug="vpc-flow-logs-enabled",
     title="VPCs have flow logs",
+    action="Turn on flow logs for {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ec2",),
     effort_minutes=15,
     monthly_cost_usd=2,
     remediation_cmd=(
+        "{bucket_setup}\n"
         "aws ec2 create-flow-logs --resource-type VPC --resource-ids {id} --traffic-type ALL "
         "--log-destination-type s3 --log-destination {destination} --region {region}"
     ),
@@ -260,7 +269,11 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-6
     - https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html
     """
-    destination = f"arn:{snap.partition}:s3:::vpc-flow-logs-{snap.account_id}"
+    bucket = f"vpc-flow-logs-{snap.account_id}"
+    destination = f"arn:{snap.partition}:s3:::{bucket}"
+    home = snap.regions[0] if snap.regions else "us-east-1"
+    # the bucket the logs go to, created by the same fix (AWS adds the delivery policy)
+    setup = ShellText(create_bucket_line(bucket, home))
     for vpc in snap.ec2.vpcs:
         if is_unused_default_vpc(snap, vpc.id):
             continue
@@ -280,6 +293,7 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
                 ok=True,
                 evidence=f"flow log {f.id} records {f.traffic_type} traffic to {f.destination_type}",
                 destination=destination,
+                bucket_setup=setup,
             )
             continue
         if not logs:
@@ -292,13 +306,16 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
                 evidence = f"flow log {f.id} fails to deliver{label}"
             else:
                 evidence = f"flow log {f.id} records {f.traffic_type} traffic only{label}"
-        yield Check.of(vpc, ok=False, evidence=evidence, destination=destination)
+        yield Check.of(
+            vpc, ok=False, evidence=evidence, destination=destination, bucket_setup=setup
+        )
 
 
 @rule(
     id="DD005",
     slug="default-security-group-closed",
     title="Default security groups allow no traffic",
+    action="Remove every rule from the default security group {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ec2",),
@@ -360,6 +377,7 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     id="DD006",
     slug="ebs-encryption-by-default",
     title="EBS encryption by default is on in every region",
+    action="Turn on EBS encryption by default",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ec2",),
@@ -402,6 +420,7 @@ def ebs_encryption_by_default(snap: Snapshot) -> Iterator[Check]:
     id="DD007",
     slug="ecr-scan-on-push",
     title="ECR repositories scan images on push",
+    action="Turn on image scanning on push for {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ecr",),

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from auditor.analysis.fixfiles import (
+    DEPLOY_ROLE,
+    GITHUB_ISSUER,
+    github_deploy_policy,
+    github_deploy_workflow,
+    github_trust_policy,
+)
 from auditor.analysis.iam import trusted
-from auditor.engine.model import Check, Principle, Severity, Tier, rule
+from auditor.engine.model import Check, Principle, Severity, ShellText, Tier, rule
 from auditor.snapshot import Snapshot
 
 DA = Principle.DEPLOYMENT_AUTOMATION
@@ -34,19 +42,46 @@ def _ci_deploy_roles(snap: Snapshot) -> list[tuple[str, str]]:
     return out
 
 
+WORKFLOW, TRUST, POLICY = (
+    "github-deploy.yml",
+    "github-deploy-trust.json",
+    "github-deploy-policy.json",
+)
+_COMMIT_WORKFLOW = (
+    "# In your repository: commit github-deploy.yml as .github/workflows/deploy.yml and push "
+    "to main; its first run assumes the role (build directories are services/<repository>: "
+    "adjust them to your layout).\n"
+)
+#: A CI role exists but nothing uses it: the workflow is what is missing, nothing is re-created.
+_STEPS_EXISTING_ROLE = (
+    "# {role} already trusts GitHub Actions: no new OIDC provider or role.\n"
+    "aws iam get-role --role-name {role} --query Role.Arn --output text\n" + _COMMIT_WORKFLOW
+)
+_STEP_PROVIDER = (
+    f"aws iam create-open-id-connect-provider --url https://{GITHUB_ISSUER} "
+    "--client-id-list sts.amazonaws.com\n"
+)
+_STEPS_NEW_ROLE = (
+    "# Your decision: the GitHub repository allowed to deploy. Replace <OWNER>/<REPO> in "
+    "github-deploy-trust.json, then run these two lines without the leading '# ':\n"
+    f"# aws iam create-role --role-name {DEPLOY_ROLE} "
+    f"--assume-role-policy-document file://{TRUST}\n"
+    f"# aws iam put-role-policy --role-name {DEPLOY_ROLE} --policy-name deploy "
+    f"--policy-document file://{POLICY}\n" + _COMMIT_WORKFLOW
+)
+
+
 @rule(
     id="DA001",
     slug="deployment-pipeline-in-use",
     title="Deployments run through a pipeline (CodePipeline or a CI OIDC role in use)",
+    action="Deploy through a pipeline (GitHub Actions with OIDC, or CodePipeline)",
     principle=DA,
     severity=Severity.HIGH,
     needs=("codepipeline", "iam"),
     effort_minutes=240,
     monthly_cost_usd=1,
-    remediation_cmd=(
-        "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com "
-        "--client-id-list sts.amazonaws.com  # then a deploy role trusting repo:OWNER/REPO:ref:refs/heads/main"
-    ),
+    remediation_cmd="{steps}",
     tier=Tier.ADVANCED,
 )
 def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Iterator[Check]:
@@ -90,10 +125,21 @@ def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Itera
                 f"no pipeline; CI role {name} ({issuer}) exists but was not used "
                 f"in the last {max_idle_days} days"
             ),
-        )
+            steps=ShellText(_STEPS_EXISTING_ROLE.format(role=shlex.quote(name))),
+        ).with_files({WORKFLOW: github_deploy_workflow(snap, roles[name].arn)})
     else:
+        provider = any(GITHUB_ISSUER in p.url for p in snap.iam.oidc_providers)
+        role_arn = f"arn:{snap.partition}:iam::{snap.account_id}:role/{DEPLOY_ROLE}"
         yield Check.account(
-            ok=False, evidence="no CodePipeline pipeline and no CI OIDC deploy role"
+            ok=False,
+            evidence="no CodePipeline pipeline and no CI OIDC deploy role",
+            steps=ShellText(("" if provider else _STEP_PROVIDER) + _STEPS_NEW_ROLE),
+        ).with_files(
+            {
+                WORKFLOW: github_deploy_workflow(snap, role_arn),
+                TRUST: github_trust_policy(snap),
+                POLICY: github_deploy_policy(snap),
+            }
         )
 
 
@@ -101,6 +147,7 @@ def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Itera
     id="DA002",
     slug="ecs-deployment-circuit-breaker-enabled",
     title="ECS services roll back failed deployments automatically",
+    action="Turn on automatic rollback for {target}",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("ecs",),
@@ -164,14 +211,21 @@ def _mutable_reference(image: str) -> str:
     id="DA003",
     slug="images-pinned-by-version-or-digest",
     title="Task definitions pin images by version or digest, not :latest",
+    action="Pin the images of {target} by version or digest",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("ecs",),
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws ecs register-task-definition --family {name} --region {region} "
-        "--cli-input-json file://taskdef.json  # with image {image_base}@sha256:<digest> or a version tag"
+        "aws ecs describe-task-definition --task-definition {name} --region {region} "
+        "--query taskDefinition > taskdef-{name}.json\n"
+        "# Your decision: the image to pin, a version tag you never overwrite or "
+        "{image_base}@sha256:<DIGEST>. Set it in taskdef-{name}.json, delete taskDefinitionArn, "
+        "revision, status, requiresAttributes, compatibilities, registeredAt and registeredBy, "
+        "then run without the leading '# ':\n"
+        "# aws ecs register-task-definition --cli-input-json file://taskdef-{name}.json "
+        "--region {region}"
     ),
     tier=Tier.STANDARD,
 )
@@ -228,6 +282,7 @@ def _registry(image: str) -> str:
     id="DA007",
     slug="images-from-private-registry",
     title="Task definitions pull images from a private ECR registry",
+    action="Move the images of {target} to a private ECR registry",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("ecs",),
@@ -287,6 +342,7 @@ def images_from_private_registry(snap: Snapshot) -> Iterator[Check]:
     id="DA004",
     slug="ecr-tags-immutable",
     title="ECR repositories have immutable tags",
+    action="Make image tags immutable in {target}",
     principle=DA,
     severity=Severity.LOW,
     needs=("ecr",),
@@ -329,6 +385,7 @@ def ecr_tags_immutable(snap: Snapshot) -> Iterator[Check]:
     id="DA005",
     slug="ecr-lifecycle-policy-set",
     title="ECR repositories have a lifecycle policy",
+    action="Add a lifecycle policy to {target}",
     principle=DA,
     severity=Severity.LOW,
     needs=("ecr",),
@@ -408,6 +465,7 @@ RUNTIME_END_OF_SUPPORT: dict[str, date] = {
     id="DA006",
     slug="lambda-runtime-supported",
     title="Lambda functions run on a supported runtime",
+    action="Move {target} to a supported runtime",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("lambda",),

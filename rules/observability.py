@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.analysis.fixfiles import (
+    DASHBOARD_NAME,
+    TOPIC_SETUP,
+    dashboard_body,
+    query_definitions,
+    topic_fields,
+)
 from auditor.engine.model import Check, Principle, Severity, Tier, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.cloudwatch import Alarm
@@ -23,13 +30,14 @@ SUGGESTED_RETENTION_DAYS = 365
     id="OB001",
     slug="ecs-container-insights-enabled",
     title="ECS clusters have Container Insights enabled",
+    action="Enable Container Insights on {target}",
     principle=OB,
     severity=Severity.HIGH,
     needs=("ecs",),
     effort_minutes=5,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws ecs update-cluster-settings --cluster {name} "
+        "aws ecs update-cluster --cluster {name} "
         "--settings name=containerInsights,value=enabled --region {region}"
     ),
     frameworks={"fsbp": ["ECS.12"]},
@@ -64,14 +72,15 @@ def ecs_container_insights_enabled(snap: Snapshot) -> Iterator[Check]:
     id="OB002",
     slug="cloudwatch-dashboard-exists",
     title="At least one CloudWatch dashboard exists",
+    action="Create a CloudWatch dashboard for the account's services",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("cloudwatch",),
     effort_minutes=60,
     monthly_cost_usd=0,  # the first three dashboards are free
     remediation_cmd=(
-        "aws cloudwatch put-dashboard --dashboard-name operations "
-        "--dashboard-body file://dashboard.json --region {region}"
+        "aws cloudwatch put-dashboard --dashboard-name {dashboard} "
+        "--dashboard-body file://{body} --region {region}"
     ),
     tier=Tier.STANDARD,
 )
@@ -93,14 +102,18 @@ def cloudwatch_dashboard_exists(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Dashboards.html
     """
     names = sorted(d.name for d in snap.cloudwatch.dashboards)
-    yield Check.account(
+    body = f"dashboard-{DASHBOARD_NAME}.json"
+    check = Check.account(
         ok=bool(names),
         evidence=(
             f"{len(names)} dashboard(s): {', '.join(names[:5])}"
             if names
             else "no CloudWatch dashboard"
         ),
+        dashboard=DASHBOARD_NAME,
+        body=body,
     )
+    yield check if names else check.with_files({body: dashboard_body(snap)})
 
 
 def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
@@ -111,12 +124,14 @@ def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
     id="OB003",
     slug="ecs-services-have-alarms",
     title="ECS services are covered by a CloudWatch alarm",
+    action="Add a CloudWatch alarm for {target}",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("ecs", "cloudwatch"),
     effort_minutes=15,
     monthly_cost_usd=0.1,
-    remediation_cmd=(
+    remediation_cmd=TOPIC_SETUP
+    + (
         "aws cloudwatch put-metric-alarm --alarm-name {name}-cpu-high --namespace AWS/ECS "
         "--metric-name CPUUtilization --dimensions Name=ClusterName,Value={cluster} "
         "Name=ServiceName,Value={name} --statistic Average --period 300 --evaluation-periods 2 "
@@ -151,7 +166,7 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
             ok=ok,
             evidence="alarmed" if ok else f"no alarm has ServiceName={service.name}",
             cluster=cluster,
-            topic=f"arn:aws:sns:{service.region}:{snap.account_id}:alerts",
+            **topic_fields(snap, service.region),
         )
 
 
@@ -159,12 +174,14 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
     id="OB004",
     slug="lambda-errors-alarmed",
     title="Lambda functions have an alarm on errors",
+    action="Add an errors alarm for {target}",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("lambda", "cloudwatch"),
     effort_minutes=10,
     monthly_cost_usd=0.1,
-    remediation_cmd=(
+    remediation_cmd=TOPIC_SETUP
+    + (
         "aws cloudwatch put-metric-alarm --alarm-name {name}-errors --namespace AWS/Lambda "
         "--metric-name Errors --dimensions Name=FunctionName,Value={name} --statistic Sum "
         "--period 300 --evaluation-periods 1 --threshold 1 "
@@ -200,7 +217,7 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
             fn,
             ok=ok,
             evidence="errors alarmed" if ok else f"no Errors alarm for FunctionName={fn.name}",
-            topic=f"arn:aws:sns:{fn.region}:{snap.account_id}:alerts",
+            **topic_fields(snap, fn.region),
         )
 
 
@@ -208,14 +225,18 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
     id="OB005",
     slug="alarms-have-actions",
     title="CloudWatch alarms notify someone",
+    action="Give {target} an action that notifies someone",
     principle=OB,
     severity=Severity.LOW,
     needs=("cloudwatch",),
     effort_minutes=5,
     monthly_cost_usd=0,
-    remediation_cmd=(
-        "aws cloudwatch put-metric-alarm --alarm-name {name} --alarm-actions {topic} "
-        "--region {region}  # repeat the alarm's other settings"
+    remediation_cmd=TOPIC_SETUP
+    + (
+        "# put-metric-alarm replaces the whole alarm: repeat its metric, statistic, period and "
+        "threshold (aws cloudwatch describe-alarms --alarm-names {name} --region {region}), "
+        "then add: --alarm-actions {topic}\n"
+        "aws cloudwatch enable-alarm-actions --alarm-names {name} --region {region}"
     ),
     tier=Tier.ADVANCED,
 )
@@ -240,7 +261,7 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
             alarm,
             ok=ok,
             evidence="notifies " + ", ".join(alarm.alarm_actions[:2]) if ok else why,
-            topic=f"arn:aws:sns:{alarm.region}:{snap.account_id}:alerts",
+            **topic_fields(snap, alarm.region),
         )
 
 
@@ -248,15 +269,15 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     id="OB006",
     slug="logs-insights-queries-saved",
     title="Logs Insights queries are saved for the common questions",
+    action="Save Logs Insights queries for the common questions",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("logs", "logs-queries"),
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws logs put-query-definition --name errors-by-service "
-        "--query-string 'fields @timestamp, @message | filter @message like /ERROR/ "
-        "| stats count() by @logStream' --region {region}"
+        "for q in query-*.json; do aws logs put-query-definition --cli-input-json "
+        'file://"$q" --region {groups_region}; done'
     ),
     tier=Tier.STANDARD,
 )
@@ -280,10 +301,13 @@ def logs_insights_queries_saved(snap: Snapshot) -> Iterator[Check]:
     if not snap.logs.log_groups:
         return  # nothing to query: not applicable
     names = sorted(q.name for q in snap.logs.query_definitions)
-    yield Check.account(
+    region = sorted(g.region for g in snap.logs.log_groups)[0]
+    check = Check.account(
         ok=bool(names),
         evidence=f"{len(names)} saved query(ies)" if names else "no saved Logs Insights query",
+        groups_region=region,
     )
+    yield check if names else check.with_files(query_definitions(snap, region))
 
 
 # --- foundation: workload logs collected and kept
@@ -293,6 +317,7 @@ def logs_insights_queries_saved(snap: Snapshot) -> Iterator[Check]:
     id="OB013",
     slug="ecs-task-definition-logging",
     title="ECS containers send their logs somewhere",
+    action="Send the container logs of {target} to CloudWatch Logs",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("ecs",),
@@ -370,6 +395,7 @@ def _suggested_retention(min_retention_days: int) -> int:
     id="OB014",
     slug="log-group-retention-set",
     title="CloudWatch log groups have a retention period",
+    action="Set a retention period on {target}",
     principle=OB,
     severity=Severity.LOW,
     needs=("logs",),
@@ -425,6 +451,7 @@ def log_group_retention_set(snap: Snapshot, min_retention_days: int = 0) -> Iter
     id="OB015",
     slug="lambda-logs-collected",
     title="Lambda functions write their logs to CloudWatch Logs",
+    action="Give {target} the permissions to write its logs",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("lambda", "logs"),

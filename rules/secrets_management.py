@@ -35,13 +35,18 @@ def _quoted(items: list[str], limit: int = 3) -> str:
     id="SM001",
     slug="secrets-rotation-enabled",
     title="Secrets Manager secrets have automatic rotation enabled",
+    action="Turn on automatic rotation for {target}",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.MEDIUM,
     needs=("secretsmanager",),
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# Your decision: the Lambda function that rotates this secret (for an RDS secret, "
+        "AWS's rotation template; for an API key, one that calls the provider). "
+        "Put its ARN in place of <ROTATION_LAMBDA_ARN>:\n"
         "aws secretsmanager rotate-secret --secret-id {name}"
+        " --rotation-lambda-arn <ROTATION_LAMBDA_ARN>"
         " --rotation-rules AutomaticallyAfterDays=30 --region {region}"
     ),
     frameworks={"fsbp": ["SecretsManager.1"]},
@@ -81,6 +86,7 @@ def secrets_rotation_enabled(snap: Snapshot) -> Iterator[Check]:
     id="SM002",
     slug="secrets-rotated-recently",
     title="Secrets Manager secrets were rotated within 90 days",
+    action="Rotate {target}",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.MEDIUM,
     needs=("secretsmanager",),
@@ -129,6 +135,7 @@ def secrets_rotated_recently(snap: Snapshot, max_age_days: int = 90) -> Iterator
     id="SM003",
     slug="secrets-in-use",
     title="Secrets Manager secrets were accessed within 90 days",
+    action="Check whether {target} is still needed, and delete it if not",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.LOW,
     needs=("secretsmanager",),
@@ -187,6 +194,7 @@ def secrets_in_use(snap: Snapshot, max_unused_days: int = 90) -> Iterator[Check]
     id="SM004",
     slug="secret-policies-not-public",
     title="Secret resource policies do not let anyone read the secret",
+    action="Restrict the resource policy of {target}",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.CRITICAL,
     needs=("secretsmanager",),
@@ -253,13 +261,16 @@ def _flagged(env: tuple[EnvVar, ...], where: str = "") -> list[str]:
     id="SM005",
     slug="ecs-task-definitions-no-plaintext-secrets",
     title="ECS task definitions keep no plaintext secrets in environment variables",
+    action="Move the plaintext secrets of {target} to Secrets Manager",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.HIGH,
     needs=("ecs",),
     effort_minutes=30,
     monthly_cost_usd=SECRET_MONTHLY_USD,
     remediation_cmd=(
-        "aws secretsmanager create-secret --name {secret_name}"
+        "# The value is yours to move (auditor never reads it): put it in secret-value.txt, "
+        "then run without the leading '# ' and delete the file:\n"
+        "# aws secretsmanager create-secret --name {secret_name}"
         " --secret-string file://secret-value.txt --region {region}"
     ),
     frameworks={"fsbp": ["ECS.8"]},
@@ -324,13 +335,16 @@ def ecs_task_definitions_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]
     id="SM006",
     slug="lambda-environments-no-plaintext-secrets",
     title="Lambda functions keep no plaintext secrets in environment variables",
+    action="Move the plaintext secrets of {target} to Secrets Manager",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.HIGH,
     needs=("lambda",),
     effort_minutes=30,
     monthly_cost_usd=SECRET_MONTHLY_USD,
     remediation_cmd=(
-        "aws secretsmanager create-secret --name {secret_name}"
+        "# The value is yours to move (auditor never reads it): put it in secret-value.txt, "
+        "then run without the leading '# ' and delete the file:\n"
+        "# aws secretsmanager create-secret --name {secret_name}"
         " --secret-string file://secret-value.txt --region {region}"
     ),
 )

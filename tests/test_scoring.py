@@ -15,6 +15,7 @@ from auditor.engine.scoring import (
     category_scores,
     grade_for,
     grade_rank,
+    grades_without,
     score_all,
     score_principle,
 )
@@ -506,3 +507,48 @@ def test_fixing_a_whole_problem_never_lowers_any_score(
         assert grade_rank(a.grade) <= grade_rank(b.grade) or b.grade == "N/A"
     for b, a in zip(category_scores(before), category_scores(after), strict=True):
         assert _not_lower(b.score, a.score)
+
+
+@settings(max_examples=60)
+@given(results(), st.sampled_from(list(Principle)), st.integers(1, 6))
+def test_grades_without_is_scoring_with_those_fails_turned_pass(
+    rs: list[RuleResult], principle: Principle, n: int
+) -> None:
+    rule_id = _rule_id(principle, n)
+    turned = [
+        r.model_copy(update={"status": Status.PASS})
+        if r.rule_id == rule_id and r.status is Status.FAIL
+        else r
+        for r in rs
+    ]
+    expected = score_all(turned)
+    answer = grades_without(rs, {rule_id})
+    assert [(p.score, p.grade) for p in answer.principles] == [(p.score, p.grade) for p in expected]
+    assert (answer.security, answer.operations, answer.overall) == category_scores(expected)
+    # asking with only that principle's results, the others kept, gives the same grades
+    mine = [r for r in rs if r.principle is principle]
+    partial = grades_without(mine, {rule_id}, keep=score_all(rs))
+    assert partial.overall == answer.overall
+    if mine:
+        assert [p.score for p in partial.principles] == [p.score for p in answer.principles]
+
+
+def test_grades_without_leaves_waived_fails_and_other_rules_alone() -> None:
+    def result(rid: str, status: Status, i: int) -> RuleResult:
+        return RuleResult(
+            finding_id=f"{rid}/{i}",
+            rule_id=rid,
+            principle=Principle.OBSERVABILITY,
+            severity=Severity.HIGH,
+            status=status,
+            resource_id=f"r{i}",
+            resource_name="",
+            region="us-west-2",
+            evidence="",
+        )
+
+    rs = [result("OB901", Status.FAIL, 1), result("OB902", Status.FAIL, 2)]
+    answer = grades_without(rs, {"OB901"})
+    ob = next(p for p in answer.principles if p.principle is Principle.OBSERVABILITY)
+    # by hand: OB901 1/1, OB902 0/1, equal weights -> 50%, under the high cap of 89
+    assert (ob.score, ob.grade, ob.passed, ob.failed) == (50.0, "F", 1, 1)

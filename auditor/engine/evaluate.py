@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from auditor import __version__
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
-from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, Status
+from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, ShellText, Status
 from auditor.engine.overlap import count_once
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
@@ -45,7 +45,9 @@ def _fill(template: str, check: Check, snap: Snapshot) -> str:
         **check.fields,
     }
     try:
-        return template.format(**{k: shlex.quote(str(v)) for k, v in values.items()})
+        return template.format(
+            **{k: v if isinstance(v, ShellText) else shlex.quote(str(v)) for k, v in values.items()}
+        )
     except (KeyError, IndexError) as exc:
         raise ValueError(f"remediation_cmd needs a field the check did not give: {exc}") from None
 
@@ -113,6 +115,7 @@ def _result(rule: Rule, snap: Snapshot, status: Status, check: Check, cmd: str =
         evidence=check.evidence,
         remediation_cmd=cmd,
         related=check.related,
+        fix_files=dict(check.files) if cmd else {},
     )
 
 
@@ -250,6 +253,7 @@ def _info(rule: Rule) -> RuleInfo:
         group=rule.group,
         formerly=rule.formerly,
         supersedes=rule.supersedes,
+        action=rule.action,
     )
 
 

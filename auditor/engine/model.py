@@ -121,6 +121,13 @@ ACCOUNT = "account"
 GLOBAL = "global"
 
 
+class ShellText(str):
+    """Command text a rule built itself, filled into its template as is (every other
+    field value is shell-quoted); AWS names inside must already be ``shlex.quote``-d."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Check:
     """One verdict of a rule on one resource.
@@ -129,6 +136,8 @@ class Check:
     there but the data to judge it is not, e.g. a bucket in another account).
     ``fields`` fill the rule's remediation command template beyond the
     standard ``{id}``, ``{name}``, ``{arn}``, ``{region}``, ``{account}``.
+    ``files`` are what the command reads (``file://NAME``), by file name: the
+    report writes them to ``fixes/`` beside itself, and the commands run there.
     """
 
     resource_id: str
@@ -141,6 +150,7 @@ class Check:
     #: group whose rule opens a path): a superseding rule's FAIL covers the FAILs of
     #: the rules it supersedes on its resource and on these (docs/scoring.md).
     related: tuple[str, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resource: Any, *, ok: bool | None, evidence: str, **fields: str) -> Check:
@@ -163,6 +173,10 @@ class Check:
     def about(self, *related: str) -> Check:
         """This check, also about these resources of its region (see ``related``)."""
         return replace(self, related=tuple(dict.fromkeys(r for r in related if r)))
+
+    def with_files(self, files: Mapping[str, str]) -> Check:
+        """This check, with the files its command reads (see ``files``)."""
+        return replace(self, files=dict(files))
 
     @classmethod
     def account(
@@ -220,6 +234,9 @@ class Rule:
     #: FAIL of a superseded rule on this rule's failing resource (or on one of
     #: its ``related`` resources) is shown but not scored again (docs/scoring.md).
     supersedes: tuple[str, ...] = ()
+    #: What to do, as a recommendation title ("Enable Container Insights on {target}");
+    #: ``{target}`` is filled with the failing resources. ``title`` names the state.
+    action: str = ""
 
     @property
     def rationale(self) -> str:
@@ -244,6 +261,7 @@ def rule(
     severity: Severity,
     needs: tuple[str, ...],
     effort_minutes: int,
+    action: str = "",
     monthly_cost_usd: float = 0,
     remediation_cmd: str = "",
     frameworks: Mapping[str, list[str] | tuple[str, ...]] | None = None,
@@ -279,6 +297,7 @@ def rule(
             group=group,
             formerly=tuple(formerly),
             supersedes=tuple(supersedes),
+            action=action,
         )
 
     return wrap

@@ -43,6 +43,8 @@ class RuleResult(Model):
     region: str
     evidence: str
     remediation_cmd: str = ""
+    #: Files the command reads (``file://NAME``), by name: written to ``fixes/`` with the report.
+    fix_files: dict[str, str] = {}
     waiver: AppliedWaiver | None = None
     #: Other resources (same region) the verdict is about, e.g. the security group
     #: whose rule opens the path.
@@ -80,6 +82,8 @@ class RuleInfo(Model):
     formerly: tuple[str, ...] = ()
     #: Rules whose FAILs on the same problem this rule's FAIL counts for.
     supersedes: tuple[str, ...] = ()
+    #: The recommendation title template ("Enable Container Insights on {target}").
+    action: str = ""
 
 
 class PrincipleScore(Model):

@@ -25,7 +25,8 @@ the two operations principles (N/A ones left out); Overall weighs Security
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from auditor.engine.model import Category, Principle, Severity, Status, Tier
 from auditor.engine.results import CategoryScore, PrincipleScore, RuleInfo, RuleResult
@@ -222,3 +223,48 @@ def category_scores(
             incomplete=any(p.incomplete for p in principles),
         ),
     )
+
+
+@dataclass(frozen=True)
+class Grades:
+    """Every grade of a scan: the principles, then the three categories."""
+
+    principles: tuple[PrincipleScore, ...]
+    security: CategoryScore
+    operations: CategoryScore
+    overall: CategoryScore
+
+
+def grades_without(
+    results: Iterable[RuleResult],
+    fixed: Collection[str],
+    *,
+    keep: Iterable[PrincipleScore] = (),
+    rules: Iterable[RuleInfo] = (),
+) -> Grades:
+    """What would the grades be without the FAILs of the rules ``fixed``?
+
+    Every unwaived FAIL of those rules is turned PASS and the results are
+    scored by :func:`score_all` and :func:`category_scores` themselves: the
+    answer of the one scoring formula, not an estimate of it.
+
+    ``rules`` is the rule metadata (tiers, groups) the scan was scored with.
+    ``keep`` lets a caller pass only the results of the principles it
+    changes: a principle with no result in ``results`` keeps its score from
+    ``keep`` (e.g. the scan's recorded scores) instead of becoming N/A.
+    """
+    wanted = frozenset(fixed)
+    turned = [
+        r.model_copy(update={"status": Status.PASS, "remediation_cmd": ""})
+        if r.rule_id in wanted and r.counts_as_fail
+        else r
+        for r in results
+    ]
+    present = {r.principle for r in turned}
+    kept = {p.principle: p for p in keep}
+    principles = tuple(
+        p if p.principle in present or p.principle not in kept else kept[p.principle]
+        for p in score_all(turned, rules)
+    )
+    security, operations, overall = category_scores(principles)
+    return Grades(principles, security, operations, overall)

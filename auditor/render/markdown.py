@@ -107,6 +107,12 @@ def _doc_block(block: DocBlock) -> str:
     return f"- {inline}" if block.kind == "li" else inline
 
 
+def md_built(value: Any) -> MdSafe:
+    """Markdown the template built itself (a macro's output, whose AWS strings already
+    went through the filters above): emitted as it is, line breaks kept."""
+    return MdSafe(str(value))
+
+
 def _finalize(value: Any) -> Any:
     return md_text(value)
 
@@ -127,6 +133,7 @@ def environment() -> Environment:
     env.filters["fence"] = md_fence
     env.filters["doc"] = md_doc
     env.filters["html"] = md_html
+    env.filters["built"] = md_built
     env.filters["score"] = fmt_score
     return env
 

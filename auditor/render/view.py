@@ -11,9 +11,9 @@ Three things happen here and nowhere else:
   per failing rule, grouped across its resources, placed in "Do now", "Do
   soon" or "Do later" from its severity, the share of the estate it affects,
   the grade steps its fix lifts, its effort and its cost.
-* **"The grade a fix would lift"**: the principle (and overall) grade
-  recomputed with :mod:`auditor.engine.scoring` after the recommendation's
-  FAILs are flipped to PASS.
+* **"The grade a fix would lift"**: formatted from the answer of
+  :func:`auditor.engine.scoring.grades_without` (the recommendation's FAILs
+  turned PASS, scored by the engine; no formula here).
 * **Hostile text made visible**: every string that came from AWS (or from a
   results file) goes through :func:`visible`, which shows control characters
   (ANSI escapes, bidi overrides, zero-width characters) as ``\\x1b``-style
@@ -44,15 +44,7 @@ from auditor.engine.results import (
     ScanResult,
     Waiver,
 )
-from auditor.engine.scoring import (
-    CAPS,
-    GRADE_ORDER,
-    NOT_APPLICABLE,
-    category_scores,
-    grade_for,
-    grade_rank,
-    score_principle,
-)
+from auditor.engine.scoring import GRADE_ORDER, NOT_APPLICABLE, grade_rank, grades_without
 from auditor.snapshot.base import Coverage
 
 # --------------------------------------------------------------------------- constants
@@ -128,7 +120,6 @@ BEST_PRACTICE: dict[Principle, str] = {
 }
 
 _PRINCIPLE_ORDER = {p: i for i, p in enumerate(Principle)}
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 # --------------------------------------------------------------------------- hostile text
 
@@ -398,7 +389,10 @@ class Recommendation:
     rank: int
     tier: Tier
     rule_id: str
+    #: What to do ("Enable Container Insights on ops-pipeline-cluster"), from the rule's action.
     title: str
+    #: The rule's own title: the state it checks ("ECS clusters have Container Insights enabled").
+    rule_title: str
     principle: str
     severity: str
     #: Failing resources, and resources the rule evaluated (PASS + FAIL, waived left out).
@@ -412,9 +406,13 @@ class Recommendation:
     monthly_cost_usd: float
     lift: Lift
     resources: tuple[str, ...]
+    #: The fix as shell lines, in order, each line once (a topic the alarms share is created
+    #: once); never shortened: a command is shown whole or not at all.
     commands: tuple[str, ...]
     #: Distinct commands not listed (they are in results.json).
     more_commands: int
+    #: Files the commands read (``file://NAME``), written to ``fixes/`` beside the report.
+    files: tuple[str, ...]
     rationale: str
     remediation: str
     frameworks: str
@@ -558,7 +556,7 @@ def _row(r: RuleResult) -> Row:
         region=clip(r.region, 40),
         status="WAIVED" if r.waiver is not None and r.status is Status.FAIL else r.status.value,
         evidence=clip(r.evidence),
-        command=clip(r.remediation_cmd, 2 * MAX_TEXT),
+        command=visible(r.remediation_cmd, lines=True),
         waiver_reason=clip(r.waiver.reason) if r.waiver else "",
         waiver_expires=r.waiver.expires.isoformat() if r.waiver else "",
         counted_under=clip(r.counted_under.split("/", 1)[0], 20),
@@ -632,22 +630,18 @@ class _Tally:
     passing: list[RuleResult] = field(default_factory=list)
     #: Distinct remediation commands, in order of the results.
     commands: dict[str, None] = field(default_factory=dict)
+    #: Names of the files those commands read.
+    files: dict[str, None] = field(default_factory=dict)
     fail_names: list[str] = field(default_factory=list)
     fail_ids: list[str] = field(default_factory=list)
     fail_regions: dict[str, None] = field(default_factory=dict)
 
 
-def _tally(
-    results: Iterable[RuleResult], max_rows: int
-) -> tuple[dict[str, _Tally], dict[Principle, dict[str, Severity]]]:
-    """Per-rule tallies; and per principle, the scored rules (PASS or unwaived FAIL) in
-    order of first appearance with their severity, as the scoring engine sees them."""
+def _tally(results: Iterable[RuleResult], max_rows: int) -> dict[str, _Tally]:
+    """Per-rule tallies, gathered in one pass."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    scored: dict[Principle, dict[str, Severity]] = defaultdict(dict)
     for r in results:
         t = tallies[r.rule_id]
-        if r.status is Status.PASS or (r.status is Status.FAIL and r.waiver is None):
-            scored[r.principle][r.rule_id] = r.severity
         if r.status is Status.FAIL and r.waiver is not None:
             t.waived += 1
             if len(t.waived_list) < min(max_rows, MAX_OTHER_ROWS):
@@ -661,6 +655,8 @@ def _tally(
                 t.failing.append(r)
             if r.remediation_cmd:
                 t.commands[r.remediation_cmd] = None
+            for name in r.fix_files:
+                t.files[name] = None
             if len(t.fail_names) < MAX_RESOURCES:
                 t.fail_names.append(_name(r))
             if len(t.fail_ids) < 2 * MAX_RESOURCES:
@@ -677,92 +673,36 @@ def _tally(
                 t.errors += 1
             if len(t.unknown_list) < min(max_rows, MAX_OTHER_ROWS):
                 t.unknown_list.append(r)
-    return tallies, scored
+    return tallies
 
 
-class _Rescorer:
-    """The grades a fix would give: its principle rescored with the rule's FAILs as PASS.
+class _Lifts:
+    """The grades a fix would give, asked of :func:`auditor.engine.scoring.grades_without`.
 
-    :func:`auditor.engine.scoring.score_principle` is the authority. Calling it
-    once per recommendation costs O(results) each time (minutes at 100,000
-    results), so the per-rule counts gathered by :func:`_tally` are rescored
-    with the same formula instead, and that is checked against the engine: the
-    fast path must reproduce the principle's recorded score exactly, or the
-    principle falls back to calling ``score_principle`` on flipped results.
-    ``tests/render/test_view.py`` checks both paths agree (hypothesis).
+    The view only formats the answer. Results are grouped by principle once,
+    so each question rescores one principle's results, not the whole scan.
     """
 
-    def __init__(
-        self,
-        result: ScanResult,
-        tallies: dict[str, _Tally],
-        scored_order: dict[Principle, dict[str, Severity]],
-    ) -> None:
+    def __init__(self, result: ScanResult) -> None:
         self.result = result
-        self.tallies = tallies
-        self.scored_order = scored_order
-        self._verified: dict[Principle, bool] = {}
+        self.by_principle: dict[Principle, list[RuleResult]] = defaultdict(list)
+        for r in result.results:
+            self.by_principle[r.principle].append(r)
 
-    def _fast(self, principle: Principle, flip: str | None) -> float | None:
-        """score_principle's formula on counts (same order of summation, same rounding)."""
-        per_rule = self.scored_order.get(principle, {})
-        if not per_rule:
-            return None
-        total = 0
-        earned = 0.0
-        worst: Severity | None = None
-        for rid, severity in per_rule.items():
-            t = self.tallies[rid]
-            passed, failed = (
-                (t.passed + t.failed, 0) if rid == flip else (t.passed, t.failed - t.counted)
-            )
-            if not passed + failed:
-                continue  # only FAILs counted under another rule: not scored
-            total += severity.weight
-            earned += severity.weight * passed / (passed + failed)
-            if failed and (worst is None or _SEVERITY_RANK[severity] < _SEVERITY_RANK[worst]):
-                worst = severity
-        if not total:
-            return None
-        score = 100.0 * earned / total
-        if worst is not None and worst in CAPS and score > CAPS[worst]:
-            score = CAPS[worst]
-        return round(score, 1)
-
-    def _fast_ok(self, principle: Principle) -> bool:
-        if principle not in self._verified:
-            recorded = self.result.principle(principle).score
-            self._verified[principle] = self._fast(principle, None) == recorded
-        return self._verified[principle]
-
-    def _exact(self, principle: Principle, info: RuleInfo, tally: _Tally) -> PrincipleScore:
-        assert tally.first_fail is not None
-        twin = tally.first_fail.model_copy(
-            update={"status": Status.PASS, "remediation_cmd": "", "waiver": None}
-        )
-        flipped = [
-            twin if (r.rule_id == info.id and r.counts_as_fail) else r
-            for r in self.result.results
-            if r.principle is principle
-        ]
-        return score_principle(principle, flipped, self.result.rules)
-
-    def lift(self, info: RuleInfo, *, exact: bool = False) -> Lift:
+    def lift(self, info: RuleInfo) -> Lift:
         principle = info.principle
-        before = self.result.principle(principle)
-        if exact or not self._fast_ok(principle):
-            after = self._exact(principle, info, self.tallies[info.id])
-        else:
-            score = self._fast(principle, info.id)
-            after = before.model_copy(update={"score": score, "grade": grade_for(score)})
-        principles = [after if p.principle is principle else p for p in self.result.principles]
-        _, _, overall_after = category_scores(principles)
+        after = grades_without(
+            self.by_principle[principle],
+            {info.id},
+            keep=self.result.principles,
+            rules=self.result.rules,
+        )
         return Lift(
             principle=principle.label,
-            before=_grade(before),
-            after=_grade(after),
+            before=_grade(self.result.principle(principle)),
+            after=_grade(next(p for p in after.principles if p.principle is principle)),
             overall_before=_grade(self.result.overall),
-            overall_after=_grade(overall_after),
+            overall_after=_grade(after.overall),
         )
 
 
@@ -780,6 +720,47 @@ def _scope(tally: _Tally) -> str:
     evaluated = tally.passed + tally.failed
     noun = "resource" if evaluated == 1 else "resources"
     return f"on {tally.failed} of {evaluated} {noun}"
+
+
+def command_lines(commands: Iterable[str]) -> tuple[str, ...]:
+    """The commands as one shell block: their lines in order, each distinct line once.
+
+    Never clipped (a cut command does not run); control characters are shown
+    as escapes (:func:`visible`), line breaks kept.
+    """
+    lines: dict[str, None] = {}
+    for command in commands:
+        for line in visible(command, lines=True).splitlines():
+            if line.strip():
+                lines[line] = None
+    return tuple(lines)
+
+
+#: Failing resources named in a recommendation title; beyond, "and N more".
+TITLE_NAMES = 3
+
+
+def action_title(info: RuleInfo, tally: _Tally) -> str:
+    """The rule's action with ``{target}`` filled: the failing resources, by name.
+
+    "Enable Container Insights on ops-pipeline-cluster"; three names at most
+    ("a, b and 4 more"); an account-wide finding has no resource to name.
+    A results file without actions (older, or hand-made) falls back to the title.
+    """
+    if not info.action:
+        return info.title
+    if "{target}" not in info.action:
+        return info.action
+    names = [] if _account_wide(tally) else tally.fail_names[:TITLE_NAMES]
+    if not names:
+        target = "the account"
+    elif tally.failed > len(names):
+        target = f"{', '.join(names)} and {tally.failed - len(names)} more"
+    elif len(names) == 1:
+        target = names[0]
+    else:
+        target = f"{', '.join(names[:-1])} and {names[-1]}"
+    return info.action.replace("{target}", target)
 
 
 def value_points(severity: Severity, share: float, grade_steps: float) -> float:
@@ -827,7 +808,7 @@ def _recommendations(
     result: ScanResult,
     infos: dict[str, RuleInfo],
     tallies: dict[str, _Tally],
-    rescorer: _Rescorer,
+    lifts: _Lifts,
 ) -> tuple[TierView, ...]:
     recs: list[Recommendation] = []
     rungs = next_rungs(infos[rid] for rid, t in tallies.items() if t.failed and rid in infos)
@@ -837,14 +818,14 @@ def _recommendations(
             continue
         evaluated = tally.passed + tally.failed
         share = tally.failed / evaluated
-        lift = rescorer.lift(info)
+        lift = lifts.lift(info)
         value = value_points(info.severity, share, lift.value_steps)
         effort = info.effort_minutes * tally.failed
         cost = round(info.monthly_cost_usd * tally.failed, 2)
         rung = rung_position(info, rungs)
         if rung == "next":
             value = round(value + NEXT_RUNG_VALUE, 2)
-        commands = tuple(clip(c, 2 * MAX_TEXT) for c in list(tally.commands)[:MAX_COMMANDS])
+        commands = command_lines(list(tally.commands)[:MAX_COMMANDS])
         more = max(0, len(tally.commands) - MAX_COMMANDS)
         recs.append(
             Recommendation(
@@ -855,7 +836,8 @@ def _recommendations(
                     else tier_for(info.severity, value, effort, cost)
                 ),
                 rule_id=rule_id,
-                title=clip(info.title),
+                title=clip(action_title(info, tally)),
+                rule_title=clip(info.title),
                 principle=info.principle.label,
                 severity=info.severity.value,
                 failing=tally.failed,
@@ -870,6 +852,7 @@ def _recommendations(
                 resources=() if _account_wide(tally) else tuple(tally.fail_names),
                 commands=commands,
                 more_commands=more,
+                files=tuple(sorted(tally.files)),
                 rationale=clip(info.rationale, 4 * MAX_TEXT, lines=True),
                 remediation=clip(info.remediation, 4 * MAX_TEXT, lines=True),
                 frameworks=clip(fmt_frameworks(info.frameworks)),
@@ -1053,7 +1036,7 @@ def _expired(w: Waiver) -> ExpiredWaiverView:
 
 def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
     """The whole review, from the results document alone."""
-    tallies, scored = _tally(result.results, max_rows)
+    tallies = _tally(result.results, max_rows)
     infos: dict[str, RuleInfo] = {i.id: i for i in result.rules}
     samples: dict[str, RuleResult] = {}
     for r in result.results:
@@ -1121,7 +1104,7 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         more_strengths=max(0, len(strengths) - MAX_POINTS),
         weaknesses=tuple(weaknesses[:MAX_POINTS]),
         more_weaknesses=max(0, len(weaknesses) - MAX_POINTS),
-        tiers=_recommendations(result, infos, tallies, _Rescorer(result, tallies, scored)),
+        tiers=_recommendations(result, infos, tallies, _Lifts(result)),
         sections=tuple(sections),
         waived=waived,
         waived_total=counts["waived"],

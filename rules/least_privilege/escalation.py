@@ -51,6 +51,7 @@ def _reach(hops: tuple[Hop, ...]) -> str:
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=_REMOVE_POLICY_CMD,
+    action="Cut the path to administrator power of {target}",
 )
 def no_escalation_path_to_admin(snap: Snapshot) -> Iterator[Check]:
     """
@@ -138,6 +139,7 @@ def _keys(path: tuple[Hop, ...]) -> str:
     id="LP022",
     slug="no-conditional-admin-or-escalation",
     title="No identity is an administrator, or can become one, behind an undecided condition",
+    action="Replace the conditional administrator or escalation grants of {target}",
     principle=Principle.LEAST_PRIVILEGE,
     severity=Severity.HIGH,
     needs=("iam",),

@@ -42,10 +42,14 @@ def _wildcard_evidence(snap: Snapshot, doc: Mapping[str, Any]) -> list[str]:
     effort_minutes=45,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam create-policy-version --policy-arn {arn}"
+        "# Your decision: the actions and resources this policy really needs (IAM Access "
+        "Analyzer can draft them from CloudTrail). Write them to least-privilege-policy.json, "
+        "then run without the leading '# ':\n"
+        "# aws iam create-policy-version --policy-arn {arn}"
         " --policy-document file://least-privilege-policy.json --set-as-default"
     ),
     frameworks={"fsbp": ["IAM.21"]},
+    action="Replace the service-wide wildcards in {target} with the actions needed",
 )
 def managed_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     """
@@ -95,9 +99,13 @@ def managed_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=45,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam put-{kind}-policy --{kind}-name {name} --policy-name {policy}"
+        "# Your decision: the actions and resources this policy really needs (IAM Access "
+        "Analyzer can draft them from CloudTrail). Write them to least-privilege-policy.json, "
+        "then run without the leading '# ':\n"
+        "# aws iam put-{kind}-policy --{kind}-name {name} --policy-name {policy}"
         " --policy-document file://least-privilege-policy.json"
     ),
+    action="Replace the service-wide wildcards in the inline policies of {target}",
 )
 def inline_policies_no_service_wildcards(snap: Snapshot) -> Iterator[Check]:
     """
@@ -165,6 +173,7 @@ EXFILTRATION_ACTIONS = (
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=_REMOVE_POLICY_CMD,
+    action="Scope the secret, parameter and object reads of {target} to named resources",
 )
 def data_reads_scoped_to_resources(snap: Snapshot) -> Iterator[Check]:
     """

@@ -32,6 +32,7 @@ def _root_row(snap: Snapshot) -> CredentialReportRow | None:
         " | xargs -n1 aws iam delete-access-key --access-key-id"
     ),
     frameworks={"cis": ["1.4"], "fsbp": ["IAM.4"]},
+    action="Delete the root user's access keys",
 )
 def root_has_no_access_keys(snap: Snapshot) -> Iterator[Check]:
     """
@@ -84,6 +85,7 @@ def root_has_no_access_keys(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=10,
     monthly_cost_usd=0,
     frameworks={"cis": ["1.5"], "fsbp": ["IAM.9"]},
+    action="Turn on MFA for the root user",
 )
 def root_mfa_enabled(snap: Snapshot) -> Iterator[Check]:
     """
@@ -137,6 +139,8 @@ def _active_keys(
     effort_minutes=10,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# The user's device: scan mfa-qr.png with an authenticator app, then set CODE1 and "
+        "CODE2 to two consecutive codes it shows (the second command fails until then).\n"
         "aws iam create-virtual-mfa-device --virtual-mfa-device-name {name}"
         " --outfile mfa-qr.png --bootstrap-method QRCodePNG"
         " && aws iam enable-mfa-device --user-name {name}"
@@ -144,6 +148,7 @@ def _active_keys(
         ' --authentication-code1 "$CODE1" --authentication-code2 "$CODE2"'
     ),
     frameworks={"cis": ["1.10"], "fsbp": ["IAM.5"]},
+    action="Turn on MFA for {target}",
 )
 def console_users_have_mfa(snap: Snapshot) -> Iterator[Check]:
     """
@@ -189,6 +194,7 @@ def console_users_have_mfa(snap: Snapshot) -> Iterator[Check]:
     monthly_cost_usd=0,
     remediation_cmd="aws iam create-access-key --user-name {name}",
     frameworks={"cis": ["1.14"], "fsbp": ["IAM.3"]},
+    action="Rotate the access keys of {target}",
 )
 def access_keys_rotated(snap: Snapshot, max_age_days: int = 90) -> Iterator[Check]:
     """
@@ -244,6 +250,7 @@ def access_keys_rotated(snap: Snapshot, max_age_days: int = 90) -> Iterator[Chec
         " --access-key-id"
     ),
     frameworks={"cis": ["1.12"], "fsbp": ["IAM.8"]},
+    action="Deactivate the unused access keys of {target}",
 )
 def unused_access_keys_deactivated(snap: Snapshot, max_unused_days: int = 90) -> Iterator[Check]:
     """
@@ -300,6 +307,7 @@ def unused_access_keys_deactivated(snap: Snapshot, max_unused_days: int = 90) ->
         " --require-uppercase-characters --require-lowercase-characters"
     ),
     frameworks={"cis": ["1.8", "1.9"], "fsbp": ["IAM.7"]},
+    action="Strengthen the IAM password policy",
 )
 def password_policy_strong(
     snap: Snapshot, min_length: int = 14, min_reuse_prevention: int = 24

@@ -33,9 +33,13 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
     effort_minutes=20,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam update-assume-role-policy --role-name {name}"
+        "# Your decision: who may assume {name} (accounts, a repository and branch, an "
+        "external id). Write the trust policy to trust-policy.json, then run without the "
+        "leading '# ':\n"
+        "# aws iam update-assume-role-policy --role-name {name}"
         " --policy-document file://trust-policy.json"
     ),
+    action="Restrict who can assume {target}",
 )
 def role_trust_not_public(snap: Snapshot) -> Iterator[Check]:
     """
@@ -110,9 +114,13 @@ def _pins_owner(subject: str) -> bool:
     effort_minutes=15,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam update-assume-role-policy --role-name {name}"
+        "# Your decision: who may assume {name} (accounts, a repository and branch, an "
+        "external id). Write the trust policy to trust-policy.json, then run without the "
+        "leading '# ':\n"
+        "# aws iam update-assume-role-policy --role-name {name}"
         " --policy-document file://trust-policy.json"
     ),
+    action="Restrict the GitHub token subject (repository) trusted by {target}",
 )
 def github_oidc_trust_restricts_subject(snap: Snapshot) -> Iterator[Check]:
     """
@@ -168,9 +176,13 @@ def github_oidc_trust_restricts_subject(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=10,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam update-assume-role-policy --role-name {name}"
+        "# Your decision: who may assume {name} (accounts, a repository and branch, an "
+        "external id). Write the trust policy to trust-policy.json, then run without the "
+        "leading '# ':\n"
+        "# aws iam update-assume-role-policy --role-name {name}"
         " --policy-document file://trust-policy.json"
     ),
+    action="Restrict the GitHub token audience trusted by {target} to sts.amazonaws.com",
 )
 def github_oidc_trust_restricts_audience(snap: Snapshot) -> Iterator[Check]:
     """
@@ -233,6 +245,7 @@ _ANY_ACCOUNT_SERVICES = ("s3.amazonaws.com",)
         "aws lambda remove-permission --function-name {name} --statement-id {sid} --region {region}"
     ),
     frameworks={"fsbp": ["Lambda.1"]},
+    action="Stop anyone from invoking {target}",
 )
 def lambda_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     """

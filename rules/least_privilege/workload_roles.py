@@ -36,6 +36,7 @@ from ._common import (
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd="aws iam {action} --role-name {name} {policy_flag} {policy}",
+    action="Take administrator access away from {target}",
 )
 def workload_roles_not_admin(snap: Snapshot) -> Iterator[Check]:
     """
@@ -140,9 +141,13 @@ def _role_name(arn_or_name: str) -> str:
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam create-role --role-name {new_role}"
+        "# Your decision: the permissions this workload needs, in a role of its own. Write its "
+        "trust policy to trust-policy.json, then run without the leading '# ' (and point the "
+        "task definition or function at {new_role}):\n"
+        "# aws iam create-role --role-name {new_role}"
         " --assume-role-policy-document file://trust-policy.json"
     ),
+    action="Give {target} a role of its own",
 )
 def workload_roles_not_shared(snap: Snapshot) -> Iterator[Check]:
     """
@@ -205,6 +210,7 @@ def workload_roles_not_shared(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=_REMOVE_POLICY_CMD,
+    action="Take the administrator power in effect away from {target}",
 )
 def workload_roles_no_effective_admin(snap: Snapshot) -> Iterator[Check]:
     """

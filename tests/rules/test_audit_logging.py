@@ -457,11 +457,19 @@ def test_al010_flags_regions_without_a_recording_recorder() -> None:
         "aws configservice put-configuration-recorder --configuration-recorder "
         f"name=my-recorder,roleARN=arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/"
         "config.amazonaws.com/AWSServiceRoleForConfig "
-        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region eu-west-1 "
-        "&& aws configservice start-configuration-recorder --configuration-recorder-name "
+        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region eu-west-1\n"
+        "aws configservice start-configuration-recorder --configuration-recorder-name "
         "my-recorder --region eu-west-1"
     )
-    assert "name=default," in command(config_recorder_recording, snap, f"account/{third}")
+    new = command(config_recorder_recording, snap, f"account/{third}")
+    assert "name=default," in new
+    # a region without a recorder gets the delivery channel (and its bucket) Config needs
+    bucket = f"config-{ACCOUNT_ID}-{third}"
+    assert f"aws s3api create-bucket --bucket {bucket} --region {third}" in new
+    assert f"put-delivery-channel --delivery-channel name=default,s3BucketName={bucket}" in new
+    assert "put-delivery-channel" not in command(
+        config_recorder_recording, snap, f"account/{OTHER_REGION}"
+    )
 
 
 # ------------------------------------------------------------------ AL011

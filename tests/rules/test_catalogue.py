@@ -49,6 +49,60 @@ def test_rule_metadata_is_well_formed(rule) -> None:  # type: ignore[no-untyped-
         assert rule.docs.get(section), f"{rule.id} docstring lacks '## {section}'"
 
 
+#: Verbs a recommendation title may start with: it says what to do.
+ACTION_VERBS = frozenset(
+    [
+        "Add",
+        "Alarm",
+        "Block",
+        "Check",
+        "Close",
+        "Create",
+        "Cut",
+        "Deactivate",
+        "Delete",
+        "Deliver",
+        "Deploy",
+        "Enable",
+        "Encrypt",
+        "Give",
+        "Keep",
+        "Launch",
+        "Log",
+        "Make",
+        "Move",
+        "Pin",
+        "Remove",
+        "Replace",
+        "Require",
+        "Restrict",
+        "Run",
+        "Rotate",
+        "Save",
+        "Scope",
+        "Send",
+        "Set",
+        "Stop",
+        "Strengthen",
+        "Take",
+        "Turn",
+    ]
+)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_says_what_to_do(rule) -> None:  # type: ignore[no-untyped-def]
+    """The recommendation title is an action ("Enable Container Insights on {target}");
+    the rule title keeps naming the compliant state."""
+    assert rule.action, f"{rule.id} has no action= (the recommendation title)"
+    assert rule.action.split()[0] in ACTION_VERBS, f"{rule.id}: {rule.action!r}"
+    assert rule.action != rule.title
+    assert not rule.action.endswith(".")
+    fields = set(re.findall(r"\{([^}]*)\}", rule.action))
+    assert fields <= {"target"}, f"{rule.id}: only {{target}} is filled in: {fields}"
+    assert rule.action.format(target="x")  # a well-formed template
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_framework_ids_are_well_formed(rule) -> None:  # type: ignore[no-untyped-def]
     for framework, ids in rule.frameworks.items():

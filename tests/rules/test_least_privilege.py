@@ -46,6 +46,7 @@ from tests.rules.helpers import (
     command,
     evidence,
     failing,
+    fix_line,
     make_snapshot,
     passing,
     statuses,
@@ -336,7 +337,7 @@ def test_lp004_flags_customer_managed_service_wildcards() -> None:
     assert evidence(managed_policies_no_service_wildcards, snap, "fail-two") == (
         "statement Wide allows logs:*, kms:* on *"
     )
-    assert command(managed_policies_no_service_wildcards, snap, "fail-two") == (
+    assert fix_line(command(managed_policies_no_service_wildcards, snap, "fail-two")) == (
         f"aws iam create-policy-version --policy-arn arn:aws:iam::{ACCOUNT_ID}:policy/fail-two"
         " --policy-document file://least-privilege-policy.json --set-as-default"
     )
@@ -356,11 +357,11 @@ def test_lp005_flags_inline_service_wildcards_on_any_principal() -> None:
         "fail-group",
     }
     assert passing(inline_policies_no_service_wildcards, snap) == {"pass-role"}
-    assert command(inline_policies_no_service_wildcards, snap, "fail-user") == (
+    assert fix_line(command(inline_policies_no_service_wildcards, snap, "fail-user")) == (
         "aws iam put-user-policy --user-name fail-user --policy-name wild"
         " --policy-document file://least-privilege-policy.json"
     )
-    assert command(inline_policies_no_service_wildcards, snap, "fail-group").startswith(
+    assert fix_line(command(inline_policies_no_service_wildcards, snap, "fail-group")).startswith(
         "aws iam put-group-policy --group-name fail-group --policy-name wild"
     )
 
@@ -494,7 +495,7 @@ def test_lp008_github_oidc_requires_a_repository_subject() -> None:
     assert evidence(github_oidc_trust_restricts_subject, snap, "fail-any-repo") == (
         "GitHub OIDC trust statement 1 allows sub 'repo:*'"
     )
-    assert command(github_oidc_trust_restricts_subject, snap, "fail-aud-only") == (
+    assert fix_line(command(github_oidc_trust_restricts_subject, snap, "fail-aud-only")) == (
         "aws iam update-assume-role-policy --role-name fail-aud-only"
         " --policy-document file://trust-policy.json"
     )
@@ -539,7 +540,7 @@ def test_lp010_console_users_without_mfa() -> None:
 
 def test_lp010_command_is_filled_and_quoted() -> None:
     snap = iam(credential_report=(row(HOSTILE, password_enabled=True),))
-    assert command(console_users_have_mfa, snap, HOSTILE) == (
+    assert fix_line(command(console_users_have_mfa, snap, HOSTILE)) == (
         "aws iam create-virtual-mfa-device --virtual-mfa-device-name 'x; rm -rf /'"
         " --outfile mfa-qr.png --bootstrap-method QRCodePNG"
         " && aws iam enable-mfa-device --user-name 'x; rm -rf /'"
@@ -685,7 +686,7 @@ def test_lp013_flags_roles_shared_by_unrelated_services() -> None:
     assert evidence(workload_roles_not_shared, snap, "fail-ecs-and-lambda") == (
         "role used by 2 services: ECS family billing, Lambda function billing-hook"
     )
-    assert command(workload_roles_not_shared, snap, "fail-shared-ecs") == (
+    assert fix_line(command(workload_roles_not_shared, snap, "fail-shared-ecs")) == (
         "aws iam create-role --role-name worker-role"
         " --assume-role-policy-document file://trust-policy.json"
     )

@@ -123,7 +123,7 @@ def test_ob001_flags_clusters_without_insights() -> None:
         evidence(ecs_container_insights_enabled, snap, "fail-unset") == "containerInsights is unset"
     )
     assert command(ecs_container_insights_enabled, snap, "fail-off") == (
-        "aws ecs update-cluster-settings --cluster fail-off "
+        "aws ecs update-cluster --cluster fail-off "
         "--settings name=containerInsights,value=enabled --region us-west-2"
     )
 
