@@ -106,7 +106,7 @@ def test_operations_principles_are_c_or_worse_for_the_reasons_the_review_gives(
     assert ("OB001", info.cluster_name) in failing
     insights = next(r for r in doc["results"] if r["rule_id"] == "OB001")
     assert insights["remediation_cmd"] == (
-        f"aws ecs update-cluster-settings --cluster {info.cluster_name} "
+        f"aws ecs update-cluster --cluster {info.cluster_name} "
         f"--settings name=containerInsights,value=enabled --region {REGION}"
     )
     assert ("OB002", "account") in failing  # no dashboards
