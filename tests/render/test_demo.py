@@ -14,7 +14,7 @@ from auditor.render.view import build_view
 from tests.render.conftest import REPO, DemoRun
 
 INSIGHTS = (
-    "aws ecs update-cluster-settings --cluster ops-pipeline-cluster "
+    "aws ecs update-cluster --cluster ops-pipeline-cluster "
     "--settings name=containerInsights,value=enabled --region us-west-2"
 )
 
@@ -25,7 +25,11 @@ def test_demo_writes_the_full_review(demo_run: DemoRun) -> None:
     assert run.returncode == EXIT_OK, run.stderr[-3000:]
     assert run.stdout == ""  # human output on stderr; moto's chatter silenced
     names = sorted(p.name for p in demo_run.out.iterdir())
-    assert names == ["report.html", "report.md", "results.json", "snapshot.json.gz"]
+    assert names == ["fixes", "report.html", "report.md", "results.json", "snapshot.json.gz"]
+    assert sorted(p.name for p in (demo_run.out / "fixes").iterdir()) == [
+        "dashboard-operations.json",
+        "github-deploy.yml",
+    ]
     assert f"open the review: {(demo_run.out / 'report.html').resolve().as_uri()}" in run.stderr
     assert "Traceback" not in run.stderr
 

@@ -62,7 +62,7 @@ def test_one_recommendation_per_fix_across_resources() -> None:
     assert (rec.failing, rec.evaluated, rec.scope) == (3, 4, "on 3 of 4 resources")
     assert rec.resources == ("fail-a", "fail-b", "fail-c")
     assert rec.commands == tuple(
-        f"aws ecs update-cluster-settings --cluster {n} "
+        f"aws ecs update-cluster --cluster {n} "
         f"--settings name=containerInsights,value=enabled --region {REGION}"
         for n in ("fail-a", "fail-b", "fail-c")
     )
