@@ -26,7 +26,10 @@ def test_demo_writes_the_full_review(demo_run: DemoRun) -> None:
     assert run.stdout == ""  # human output on stderr; moto's chatter silenced
     names = sorted(p.name for p in demo_run.out.iterdir())
     assert names == ["fixes", "report.html", "report.md", "results.json", "snapshot.json.gz"]
+    # the files the reference account's fixes read: Config's bucket policy (no recorder),
+    # the dashboard (none yet), the deploy workflow (its CI role exists but is unused)
     assert sorted(p.name for p in (demo_run.out / "fixes").iterdir()) == [
+        "config-bucket-policy-us-west-2.json",
         "dashboard-operations.json",
         "github-deploy.yml",
     ]
