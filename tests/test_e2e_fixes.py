@@ -83,6 +83,8 @@ NOT_SHOWN: dict[str, dict[str, tuple[str, str]]] = {
         "OB011": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
         "OB012": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
         "LP015": ("input", "reads trust-policy.json, the trust the user decides on"),
+        # also: the block expects a DenyPrivilegeEscalation boundary policy it does not
+        # create (a broad-allow boundary would trip LP004): open, see the report
         "LP006": ("moto", "moto does not implement iam put-user-permissions-boundary"),
         "OB005": ("moto", "moto does not implement cloudwatch enable-alarm-actions"),
         "AL007": ("deploy", "a new task definition revision; the service runs it when deployed"),
