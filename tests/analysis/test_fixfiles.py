@@ -113,3 +113,25 @@ def test_fix_files_are_written_under_fixes_and_only_by_plain_names(tmp_path: Pat
     write_reports(tampered, tmp_path / "out", ["md"])
     assert sorted(p.name for p in (tmp_path / "out" / FIXES_DIR).iterdir()) == sorted(files)
     assert not (tmp_path / "escape.json").exists()
+
+
+def test_the_deploy_workflow_is_valid_yaml_and_names_stay_inert() -> None:
+    import shlex
+
+    import yaml
+
+    from auditor.analysis.fixfiles import github_deploy_workflow
+
+    snap = make_snapshot(ecs=EcsSection(services=(_service("api"), _service("x$(touch pwned)"))))
+    text = github_deploy_workflow(snap, f"arn:aws:iam::{ACCOUNT}:role/deploy")  # type: ignore[arg-type]
+    doc = yaml.safe_load(text)
+    steps = doc["jobs"]["deploy"]["steps"]
+    runs = [step["run"].strip() for step in steps if "run" in step]
+    assert runs == [
+        f"aws ecs update-service --cluster ops --service {shlex.quote(name)} "
+        f"--force-new-deployment --region {REGION}"
+        for name in ("api", "x$(touch pwned)")
+    ]
+    assert "'x$(touch pwned)'" in text  # single-quoted: the shell runs nothing in it
+    assert doc["permissions"] == {"id-token": "write", "contents": "read"}
+    assert steps[1]["with"]["role-to-assume"] == f"arn:aws:iam::{ACCOUNT}:role/deploy"
