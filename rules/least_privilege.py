@@ -9,6 +9,7 @@ keeps every customer managed policy and the AWS managed ones in use).
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ from auditor.analysis.policy import (
     statements,
     trusted_services,
 )
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.iam import (
     AttachedPolicy,
@@ -1185,6 +1186,7 @@ def _fix_fields(principal: Principal | None, source: str) -> dict[str, str]:
             "owner": ref.owner,
             "policy_flag": "--policy-arn",
             "policy": ref.policy,
+            "note": ShellText(""),
         }
     return {
         "verb": f"delete-{ref.owner_kind}-policy",
@@ -1192,6 +1194,7 @@ def _fix_fields(principal: Principal | None, source: str) -> dict[str, str]:
         "owner": ref.owner,
         "policy_flag": "--policy-name",
         "policy": ref.policy,
+        "note": ShellText(""),
     }
 
 
@@ -1202,12 +1205,18 @@ def _first_hop_fix(snap: Snapshot, hop: Hop) -> dict[str, str]:
     if hop.sources:
         return _fix_fields(nodes.get(hop.source), hop.sources[0])
     target = nodes.get(hop.target)
+    owner = target.name if target is not None else hop.target.rsplit("/", 1)[-1]
     return {
         "verb": "update-assume-role-policy",
         "owner_kind": "role",
-        "owner": target.name if target is not None else hop.target.rsplit("/", 1)[-1],
+        "owner": owner,
         "policy_flag": "--policy-document",
         "policy": "file://trust-policy.json",
+        # only the trust policy allows the hop: who may assume the role is the user's call
+        "note": ShellText(
+            f"# Your decision: who may assume {shlex.quote(owner)}. Write its trust policy to "
+            "trust-policy.json, then run without the leading '# ':\n# "
+        ),
     }
 
 
@@ -1216,7 +1225,7 @@ def _reach(hops: tuple[Hop, ...]) -> str:
     return f"{n} other identit{'y' if n == 1 else 'ies'} reachable in one step"
 
 
-_REMOVE_POLICY_CMD = "aws iam {verb} --{owner_kind}-name {owner} {policy_flag} {policy}"
+_REMOVE_POLICY_CMD = "{note}aws iam {verb} --{owner_kind}-name {owner} {policy_flag} {policy}"
 
 
 @rule(

@@ -82,7 +82,7 @@ NOT_SHOWN: dict[str, dict[str, tuple[str, str]]] = {
         "OB010": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
         "OB011": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
         "OB012": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
-        "LP015": ("input", "reads trust-policy.json, the trust the user decides on"),
+        "LP015": ("decision", "who may assume the role whose trust opens the path"),
         # also: the block expects a DenyPrivilegeEscalation boundary policy it does not
         # create (a broad-allow boundary would trip LP004): open, see the report
         "LP006": ("moto", "moto does not implement iam put-user-permissions-boundary"),
