@@ -108,6 +108,13 @@ def ecs_containers_not_privileged(snap: Snapshot) -> Iterator[Check]:
     needs=("ecs",),
     effort_minutes=60,
     monthly_cost_usd=0,
+    remediation_cmd=(
+        "# Your decision: the non-root user (a uid the image supports) each container of "
+        "{name} runs as, or leave the host network (networkMode awsvpc). Set it, register "
+        "a new revision and deploy it:\n"
+        "# aws ecs register-task-definition --cli-input-json file://taskdef.json "
+        "--region {region}"
+    ),
     frameworks={"fsbp": ["ECS.1"]},
 )
 def ecs_host_network_containers_not_root(snap: Snapshot) -> Iterator[Check]:

@@ -238,22 +238,24 @@ def github_deploy_workflow(snap: Snapshot, role_arn: str) -> str:
         "      - id: ecr",
         "        uses: aws-actions/amazon-ecr-login@v2",
     ]
+    # Names go into YAML as JSON strings and into shell lines shlex-quoted, inside block
+    # scalars (``run: |``), where YAML takes every character literally.
     for name in sorted({n for names in images.values() for n in names}):
-        repo = repos[name]
-        image = f"{repo.uri}:${{{{ github.sha }}}}"
+        image = shlex.quote(f"{repos[name].uri}:") + "${{ github.sha }}"
         lines += [
             f"      - name: {json.dumps('build and push ' + name)}",
             "        run: |",
-            f"          docker build -t {json.dumps(image)} {json.dumps('services/' + name)}",
-            f"          docker push {json.dumps(image)}",
+            f"          docker build -t {image} {shlex.quote('services/' + name)}",
+            f"          docker push {image}",
         ]
     for s in sorted(snap.ecs.services, key=lambda s: (s.region, s.name)):
         cluster = s.cluster_arn.rsplit("/", 1)[-1]
         lines += [
             f"      - name: {json.dumps('deploy ' + s.name)}",
-            f"        run: aws ecs update-service --cluster {json.dumps(cluster)} "
-            f"--service {json.dumps(s.name)} --force-new-deployment "
-            f"--region {json.dumps(s.region)}",
+            "        run: |",
+            f"          aws ecs update-service --cluster {shlex.quote(cluster)} "
+            f"--service {shlex.quote(s.name)} --force-new-deployment "
+            f"--region {shlex.quote(s.region)}",
         ]
     return "\n".join(lines) + "\n"
 

@@ -139,7 +139,8 @@ def print_outcome(outcome: GateOutcome, console: Console) -> None:
         fixes = [f for f in d.new if f.remediation_cmd][:3]
         for f in fixes:
             console.print(
-                Text.assemble("    fix: ", Text(f.remediation_cmd, style="cyan")), soft_wrap=True
+                Text.assemble("    fix: ", Text(one_line_fix(f.remediation_cmd), style="cyan")),
+                soft_wrap=True,
             )
     if outcome.incomplete:
         label = (
@@ -222,6 +223,15 @@ def _md_grades(d: Diff) -> list[str]:
     return lines
 
 
+def one_line_fix(command: str) -> str:
+    """A fix block on one line (a table cell, a terminal line): its commands joined with
+    ``;``, its comments left out (the full report has them)."""
+    lines = [line for line in command.splitlines() if line.strip() and not line.startswith("#")]
+    if not command:
+        return ""
+    return " ; ".join(lines) or command.splitlines()[0]
+
+
 def _md_findings(items: Sequence[FindingChange], with_fix: bool) -> list[str]:
     head = "| Severity | Rule | Resource | Region | Evidence |"
     sep = "|---|---|---|---|---|"
@@ -236,7 +246,7 @@ def _md_findings(items: Sequence[FindingChange], with_fix: bool) -> list[str]:
             f"| {evidence} |"
         )
         if with_fix:
-            row += f" {md_escape(f.remediation_cmd)} |"
+            row += f" {md_escape(one_line_fix(f.remediation_cmd))} |"
         lines.append(row)
     if len(items) > MARKDOWN_ROWS:
         lines.append(f"\n… and {len(items) - MARKDOWN_ROWS} more (see the full report).")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auditor.analysis.iam import Access, Decision, Permissions, Principal, trusted_services
+from auditor.engine.model import ShellText
 from auditor.snapshot import Snapshot
 from auditor.snapshot.iam import (
     IamGroup,
@@ -50,6 +51,7 @@ def _fix_fields(principal: Principal | None, source: str) -> dict[str, str]:
             "owner": ref.owner,
             "policy_flag": "--policy-arn",
             "policy": ref.policy,
+            "note": ShellText(""),
         }
     return {
         "verb": f"delete-{ref.owner_kind}-policy",
@@ -57,10 +59,11 @@ def _fix_fields(principal: Principal | None, source: str) -> dict[str, str]:
         "owner": ref.owner,
         "policy_flag": "--policy-name",
         "policy": ref.policy,
+        "note": ShellText(""),
     }
 
 
-_REMOVE_POLICY_CMD = "aws iam {verb} --{owner_kind}-name {owner} {policy_flag} {policy}"
+_REMOVE_POLICY_CMD = "{note}aws iam {verb} --{owner_kind}-name {owner} {policy_flag} {policy}"
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,10 @@ def identities_not_full_administrators(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws iam create-policy-version --policy-arn {arn}"
+        "# Your decision: the actions and resources this policy really needs (IAM Access "
+        "Analyzer can draft them from CloudTrail), or delete the policy if nothing needs it. "
+        "Write them to least-privilege-policy.json, then run without the leading '# ':\n"
+        "# aws iam create-policy-version --policy-arn {arn}"
         " --policy-document file://least-privilege-policy.json --set-as-default"
     ),
     frameworks={"cis": ["1.16"], "fsbp": ["IAM.1"]},
@@ -189,7 +192,12 @@ def customer_policies_not_full_admin(snap: Snapshot) -> Iterator[Check]:
     needs=("iam",),
     effort_minutes=20,
     monthly_cost_usd=0,
-    remediation_cmd="aws iam {verb} --user-name {name} {policy_flag} {policy}",
+    remediation_cmd=(
+        "# Your decision: the group that should grant this (aws iam create-group, "
+        "attach-group-policy or put-group-policy, add-user-to-group --user-name {name}); "
+        "once {name} is in it, run without the leading '# ':\n"
+        "# aws iam {verb} --user-name {name} {policy_flag} {policy}"
+    ),
     frameworks={"cis": ["1.15"], "fsbp": ["IAM.2"]},
 )
 def user_permissions_through_groups(snap: Snapshot) -> Iterator[Check]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from auditor.analysis.iam import (
@@ -10,7 +11,7 @@ from auditor.analysis.iam import (
     escalation_graph,
 )
 from auditor.analysis.iam import principals as iam_principals
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.iam import (
     IamRole,
@@ -27,12 +28,18 @@ def _first_hop_fix(snap: Snapshot, hop: Hop) -> dict[str, str]:
     if hop.sources:
         return _fix_fields(nodes.get(hop.source), hop.sources[0])
     target = nodes.get(hop.target)
+    owner = target.name if target is not None else hop.target.rsplit("/", 1)[-1]
     return {
         "verb": "update-assume-role-policy",
         "owner_kind": "role",
-        "owner": target.name if target is not None else hop.target.rsplit("/", 1)[-1],
+        "owner": owner,
         "policy_flag": "--policy-document",
         "policy": "file://trust-policy.json",
+        # only the trust policy allows the hop: who may assume the role is the user's call
+        "note": ShellText(
+            f"# Your decision: who may assume {shlex.quote(owner)}. Write its trust policy to "
+            "trust-policy.json, then run without the leading '# ':\n# "
+        ),
     }
 
 

@@ -122,3 +122,33 @@ def test_100k_results_render_summarised_and_small() -> None:
     per_rule = MAX_ROWS + 3 * MAX_OTHER_ROWS + 4  # + a header row per table
     assert rows <= len(result.rules) * per_rule + MAX_WAIVED + 50, rows
     assert "more failing not listed here (all" in scan.all_text
+
+
+def test_commands_are_whole_and_one_per_line_in_html_and_markdown() -> None:
+    """No "... (+2 chars)"; a block of several commands keeps its line breaks
+    (``trim_blocks`` once ran them together: "--region us-west-2aws ecs ...")."""
+    from auditor.render.markdown import render_markdown
+    from tests.render.factories import info, result_of, rr
+
+    rule = info("OB901")
+    long_arn = "arn:aws:sns:us-west-2:123456789012:" + "t" * 900
+    publish = f"aws sns publish --topic-arn {long_arn} --region us-west-2"
+    first = f"# Your decision: who is notified\n{publish}"
+    results = [
+        rr(rule, "a").model_copy(update={"remediation_cmd": first}),
+        rr(rule, "b").model_copy(update={"remediation_cmd": "aws ecs update-service --service b"}),
+    ]
+    view = build_view(result_of([rule], results))
+    (rec,) = view.recommendations
+    assert rec.commands == (
+        "# Your decision: who is notified",
+        publish,
+        "aws ecs update-service --service b",
+    )
+    html = render_html(view)
+    block = html.split(f'id="rec-{rule.id}"')[1].split("<pre><code>")[1].split("</code></pre>")[0]
+    assert block == "\n".join(rec.commands)
+    md = render_markdown(view)
+    assert "```sh\n" + "\n".join(rec.commands) + "\n```" in md
+    for text in (html, md):
+        assert "chars)" not in text and "us-west-2aws" not in text

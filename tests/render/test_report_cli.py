@@ -145,8 +145,8 @@ def test_scan_writes_results_and_both_reports(tmp_path: Path) -> None:
         "report.md",
         "results.json",
     ]
-    assert "--cluster prod --settings name=containerInsights" in (out / "report.md").read_text()
-    # an account with no Config recorder, dashboard or pipeline: the files those fixes read
+    # an account with one cluster and nothing else: no dashboard (OB002), no Config
+    # recorder (AL010), no pipeline nor CI role (DA001): the files their fixes read
     assert sorted(p.name for p in (out / "fixes").iterdir()) == [
         "config-bucket-policy-us-west-2.json",
         "dashboard-operations.json",
@@ -154,6 +154,10 @@ def test_scan_writes_results_and_both_reports(tmp_path: Path) -> None:
         "github-deploy-trust.json",
         "github-deploy.yml",
     ]
+    md = (out / "report.md").read_text()
+    assert "--cluster prod --settings name=containerInsights" in md
+    assert "--dashboard-body file://dashboard-operations.json" in md
+    assert "Reads `fixes/dashboard-operations.json`: run it from the `fixes/` folder" in md
     assert f"report.html -> {out / 'report.html'}" in run.stderr
 
 

@@ -19,7 +19,16 @@ from auditor.snapshot.ecr import EcrSection, Repository
 from auditor.snapshot.ecs import ContainerDefinition, EcsSection, EcsService, TaskDefinition
 from auditor.snapshot.iam import IamRole, IamSection
 from auditor.snapshot.lambda_ import LambdaFunction, LambdaSection
-from tests.rules.helpers import NOW, REGION, command, evidence, failing, make_snapshot, passing
+from tests.rules.helpers import (
+    NOW,
+    REGION,
+    command,
+    decision,
+    evidence,
+    failing,
+    make_snapshot,
+    passing,
+)
 
 GH = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 
@@ -70,6 +79,46 @@ def test_da001_no_pipeline_or_idle_ci_role_fails() -> None:
     assert failing(deployment_pipeline_in_use, never) == {"account"}
     # the idle window is a threshold
     assert passing(deployment_pipeline_in_use, idle, max_idle_days=365) == {"account"}
+
+
+def _fix_files(snap: object) -> dict[str, str]:
+    from auditor.engine.evaluate import evaluate_rule
+
+    (r,) = evaluate_rule(deployment_pipeline_in_use, snap)  # type: ignore[arg-type]
+    return dict(r.fix_files)
+
+
+def test_da001_reuses_an_existing_ci_role_and_never_recreates_the_provider() -> None:
+    idle = make_snapshot(iam=IamSection(roles=(role("fail-gh", federated=GH, used_days_ago=200),)))
+    cmd = command(deployment_pipeline_in_use, idle, "account")
+    assert "create-open-id-connect-provider" not in cmd and "create-role" not in cmd
+    assert "aws iam get-role --role-name fail-gh" in cmd
+    files = _fix_files(idle)
+    assert sorted(files) == ["github-deploy.yml"]
+    assert 'role-to-assume: "arn:aws:iam::123456789012:role/fail-gh"' in files["github-deploy.yml"]
+
+
+def test_da001_without_a_ci_role_creates_one_for_a_repository_the_user_names() -> None:
+    from auditor.snapshot.iam import OidcProvider
+
+    nothing = make_snapshot(iam=IamSection(roles=(role("fail-app"),)))
+    cmd = command(deployment_pipeline_in_use, nothing, "account")
+    assert cmd.startswith(
+        "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com"
+    )
+    assert decision(cmd).startswith("# Your decision: the GitHub repository allowed to deploy")
+    # the role is created only once the user has named the repository: commented until then
+    assert "\n# aws iam create-role --role-name github-actions-deploy" in cmd
+    trust = _fix_files(nothing)["github-deploy-trust.json"]
+    assert "repo:<OWNER>/<REPO>:ref:refs/heads/main" in trust
+    # a provider that exists is never created again
+    provider = OidcProvider(arn=GH, url="token.actions.githubusercontent.com", client_ids=())
+    with_provider = make_snapshot(
+        iam=IamSection(roles=(role("fail-app"),), oidc_providers=(provider,))
+    )
+    assert "create-open-id-connect-provider" not in command(
+        deployment_pipeline_in_use, with_provider, "account"
+    )
 
 
 def service(name: str, *, breaker: bool, rollback: bool, controller: str = "ECS") -> EcsService:

@@ -44,6 +44,7 @@ from tests.rules.helpers import (
     NOW,
     REGION,
     command,
+    decision,
     evidence,
     failing,
     fix_line,
@@ -986,7 +987,11 @@ def test_lp015_commands_name_the_policy_or_the_trust_policy() -> None:
     assert command(no_escalation_path_to_admin, snap, "fail-member") == (
         "aws iam delete-group-policy --group-name deployers --policy-name pass"
     )
-    assert command(no_escalation_path_to_admin, snap, "fail-named") == (
+    trust = command(no_escalation_path_to_admin, snap, "fail-named")
+    # only the trust policy opens the hop: who may assume boss is the user's decision
+    assert decision(trust).startswith("# Your decision: who may assume boss.")
+    assert trust.splitlines()[-1].startswith("# ")  # commented until then
+    assert fix_line(trust) == (
         "aws iam update-assume-role-policy --role-name boss"
         " --policy-document file://trust-policy.json"
     )

@@ -172,8 +172,11 @@ def test_lp021_flags_users_with_their_own_policies() -> None:
     assert evidence(user_permissions_through_groups, snap, "fail-attached-admin") == (
         "holds policy AdministratorAccess directly, AdministratorAccess attached directly"
     )
-    assert command(user_permissions_through_groups, snap, "fail-inline") == (
-        "aws iam delete-user-policy --user-name fail-inline --policy-name mine"
+    # moving a permission to a group is the user's decision: the removal stays commented
+    cmd = command(user_permissions_through_groups, snap, "fail-inline")
+    assert cmd.startswith("# Your decision: the group that should grant this")
+    assert cmd.splitlines()[-1] == (
+        "# aws iam delete-user-policy --user-name fail-inline --policy-name mine"
     )
 
 
