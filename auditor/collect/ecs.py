@@ -129,30 +129,32 @@ def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
     # One paginated list gives every ACTIVE revision's ARN (family:revision), so
     # the latest revision of each family is known without describing it, and a
     # revision a service uses is described once, not once by ARN and once by family.
-    latest: dict[str, tuple[int, str]] = {}
-
-    def latest_revisions() -> None:
-        for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE"):
-            family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
-            if revision.isdigit() and int(revision) > latest.get(family, (0, ""))[0]:
-                latest[family] = (int(revision), arn)
-
-    # Clusters (then their services) and task definition revisions are independent.
-    fan_out(lambda step: step(), (clusters_and_services, latest_revisions))
-    wanted = sorted(
-        {s.task_definition_arn for s in services if s.task_definition_arn}
-        | {arn for _, arn in latest.values()}
-    )
+    seen: dict[str, TaskDefinition] = {}
+    asked: set[str] = set()
 
     def describe(ref: str) -> dict[str, Any]:
         return dict(ecs.describe_task_definition(taskDefinition=ref)["taskDefinition"])
 
-    seen: dict[str, TaskDefinition] = {}
-    for raw in per_resource(describe, wanted, lambda ref: ref):
-        if raw is None:  # recorded as a gap of that revision
-            continue
-        td = _task_definition(raw, region)
-        seen.setdefault(td.arn, td)
+    def describe_all(refs: list[str]) -> None:
+        asked.update(refs)
+        for raw in per_resource(describe, refs, lambda ref: ref):
+            if raw is None:  # recorded as a gap of that revision
+                continue
+            td = _task_definition(raw, region)
+            seen.setdefault(td.arn, td)
+
+    def latest_revisions() -> None:
+        latest: dict[str, tuple[int, str]] = {}
+        for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE"):
+            family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+            if revision.isdigit() and int(revision) > latest.get(family, (0, ""))[0]:
+                latest[family] = (int(revision), arn)
+        describe_all(sorted(arn for _, arn in latest.values()))
+
+    # Clusters (then their services) and the latest revisions are independent;
+    # then the revisions services run that were not the latest.
+    fan_out(lambda step: step(), (clusters_and_services, latest_revisions))
+    describe_all(sorted({s.task_definition_arn for s in services if s.task_definition_arn} - asked))
     return EcsSection(
         clusters=tuple(clusters),
         services=tuple(services),
