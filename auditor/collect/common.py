@@ -43,7 +43,7 @@ CALL_SLOTS: contextvars.ContextVar[threading.Semaphore | None] = contextvars.Con
 
 def _in_slot(ctx: contextvars.Context, fn: Callable[[T], R], item: T) -> R:
     try:
-        slots = CALL_SLOTS.get()
+        slots = ctx.run(CALL_SLOTS.get)  # the caller's, not this worker thread's
         if slots is None:
             return ctx.run(fn, item)
         with slots:

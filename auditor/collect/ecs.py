@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.collect.common import chunks, paginate, per_resource, tags_dict
+from auditor.collect.common import chunks, fan_out, paginate, per_resource, tags_dict
 from auditor.collect.secrets_shape import classify_env
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.ecs import (
@@ -97,7 +97,6 @@ def _task_definition(raw: dict[str, Any], region: str) -> TaskDefinition:
 
 def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
     ecs = clients("ecs", region)
-    cluster_arns = paginate(ecs, "list_clusters", "clusterArns")
     clusters: list[EcsCluster] = []
     services: list[EcsService] = []
 
@@ -108,9 +107,13 @@ def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
         )
         return [_cluster(c, region) for c in described["clusters"]]
 
-    batches = [list(b) for b in chunks(cluster_arns, 100)]
-    for found in per_resource(describe_clusters, batches, list, concurrent=False):
-        clusters.extend(found or [])
+    def clusters_and_services() -> None:
+        cluster_arns = paginate(ecs, "list_clusters", "clusterArns")
+        batches = [list(b) for b in chunks(cluster_arns, 100)]
+        for found in per_resource(describe_clusters, batches, list, concurrent=False):
+            clusters.extend(found or [])
+        for in_cluster in per_resource(cluster_services, clusters, lambda c: c.arn):
+            services.extend(in_cluster or [])
 
     def cluster_services(cluster: EcsCluster) -> list[EcsService]:
         service_arns = paginate(ecs, "list_services", "serviceArns", cluster=cluster.arn)
@@ -122,32 +125,36 @@ def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
             out.extend(_service(s, region) for s in described["services"])
         return out
 
-    for in_cluster in per_resource(cluster_services, clusters, lambda c: c.arn):
-        services.extend(in_cluster or [])
-
     # The revisions services run, plus the latest ACTIVE revision of every family.
     # One paginated list gives every ACTIVE revision's ARN (family:revision), so
     # the latest revision of each family is known without describing it, and a
     # revision a service uses is described once, not once by ARN and once by family.
-    latest: dict[str, tuple[int, str]] = {}
-    for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE"):
-        family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
-        if revision.isdigit() and int(revision) > latest.get(family, (0, ""))[0]:
-            latest[family] = (int(revision), arn)
-    wanted = sorted(
-        {s.task_definition_arn for s in services if s.task_definition_arn}
-        | {arn for _, arn in latest.values()}
-    )
+    seen: dict[str, TaskDefinition] = {}
+    asked: set[str] = set()
 
     def describe(ref: str) -> dict[str, Any]:
         return dict(ecs.describe_task_definition(taskDefinition=ref)["taskDefinition"])
 
-    seen: dict[str, TaskDefinition] = {}
-    for raw in per_resource(describe, wanted, lambda ref: ref):
-        if raw is None:  # recorded as a gap of that revision
-            continue
-        td = _task_definition(raw, region)
-        seen.setdefault(td.arn, td)
+    def describe_all(refs: list[str]) -> None:
+        asked.update(refs)
+        for raw in per_resource(describe, refs, lambda ref: ref):
+            if raw is None:  # recorded as a gap of that revision
+                continue
+            td = _task_definition(raw, region)
+            seen.setdefault(td.arn, td)
+
+    def latest_revisions() -> None:
+        latest: dict[str, tuple[int, str]] = {}
+        for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE"):
+            family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+            if revision.isdigit() and int(revision) > latest.get(family, (0, ""))[0]:
+                latest[family] = (int(revision), arn)
+        describe_all(sorted(arn for _, arn in latest.values()))
+
+    # Clusters (then their services) and the latest revisions are independent;
+    # then the revisions services run that were not the latest.
+    fan_out(lambda step: step(), (clusters_and_services, latest_revisions))
+    describe_all(sorted({s.task_definition_arn for s in services if s.task_definition_arn} - asked))
     return EcsSection(
         clusters=tuple(clusters),
         services=tuple(services),

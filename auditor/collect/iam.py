@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import error_code, per_resource, policy_doc, tags_dict
+from auditor.collect.common import error_code, fan_out, per_resource, policy_doc, tags_dict
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.iam import (
     AccountSummary,
@@ -342,14 +342,24 @@ def collect_iam(clients: ClientFactory, region: str) -> IamSection:
     credential report is its own unit (:func:`collect_credential_report`).
     """
     iam = clients("iam", region)
-    users, groups, roles, policies = _authorization_details(iam)
+    reads: tuple[Callable[[Any], Any], ...] = (
+        _authorization_details,
+        _account_summary,
+        _password_policy,
+        _oidc_providers,
+        _saml_providers,
+    )
+    # Independent reads: made concurrently.
+    (users, groups, roles, policies), summary, password, oidc, saml = fan_out(
+        lambda read: read(iam), reads
+    )
     return IamSection(
         users=tuple(users),
         groups=tuple(groups),
         roles=tuple(roles),
         policies=tuple(policies),
-        account_summary=(_account_summary(iam),),
-        password_policy=(_password_policy(iam),),
-        oidc_providers=tuple(_oidc_providers(iam)),
-        saml_providers=tuple(_saml_providers(iam)),
+        account_summary=(summary,),
+        password_policy=(password,),
+        oidc_providers=tuple(oidc),
+        saml_providers=tuple(saml),
     )

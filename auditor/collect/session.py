@@ -6,11 +6,12 @@ import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.retries import adaptive, bucket, standard, throttling
 
 from auditor import __version__
 from auditor.collect.expect import install_response_checks
@@ -130,12 +131,45 @@ def make_boto_session(
     )
 
 
-#: Attempts per call (first try included) unless ``AWS_MAX_ATTEMPTS`` says otherwise.
-DEFAULT_MAX_ATTEMPTS = 8
+#: Lowest send rate (calls per second) the rate limiter of one (service, region)
+#: slows down to under throttling. botocore's own floor (0.5/s) costs a small
+#: account seconds per throttle: its measured send rate is low, so one throttle
+#: drops the client to about one call a second (a random 30% throttle storm made
+#: the reference scan 3x slower; bench/fault_bench.py). At 20/s the limiter
+#: still reins in a client that sends fast, and costs a small account little.
+MIN_THROTTLED_RATE = 20.0
+
+
+def install_rate_limiter(client: Any, min_rate: float = MIN_THROTTLED_RATE) -> Any:
+    """botocore's adaptive-mode rate limiter on ``client``, with a floor of ``min_rate``.
+
+    The same parts as ``retries={"mode": "adaptive"}`` (a cubic rate
+    adjustor fed by throttling errors, a token bucket before each send),
+    built here only to set the floor. Returns the limiter.
+    """
+    clock = bucket.Clock()
+    limiter = adaptive.ClientRateLimiter(
+        rate_adjustor=throttling.CubicCalculator(
+            starting_max_rate=0, start_time=clock.current_time()
+        ),
+        rate_clocker=adaptive.RateClocker(clock),
+        token_bucket=bucket.TokenBucket(max_rate=min_rate, clock=clock, min_rate=min_rate),
+        throttling_detector=standard.ThrottlingErrorDetector(
+            retry_event_adapter=standard.RetryEventAdapter()
+        ),
+        clock=clock,
+    )
+    client.meta.events.register("before-send", limiter.on_sending_request)
+    client.meta.events.register("needs-retry", limiter.on_receiving_response)
+    return limiter
+
+
+#: Attempts per call, the first one included, unless ``AWS_MAX_ATTEMPTS`` says otherwise.
+DEFAULT_MAX_ATTEMPTS = 9
 
 
 def _max_attempts_from_env() -> int:
-    """``AWS_MAX_ATTEMPTS`` (the AWS SDKs' variable) when it is a positive integer, else 8."""
+    """``AWS_MAX_ATTEMPTS`` (the AWS SDKs' variable) when it is a positive integer, else 9."""
     raw = os.environ.get("AWS_MAX_ATTEMPTS", "").strip()
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ATTEMPTS
 
@@ -150,6 +184,7 @@ class SessionClients:
         endpoint_url: str | None = None,
         max_pool: int = 10,
         max_attempts: int | None = None,
+        retry_mode: Literal["standard", "adaptive"] = "adaptive",
     ) -> None:
         if max_attempts is None:
             max_attempts = _max_attempts_from_env()
@@ -163,10 +198,13 @@ class SessionClients:
             session.events.register_first(
                 "needs-retry", refuse_retry_of_unimplemented, unique_id="auditor-not-implemented"
             )
+        self.retry_mode = retry_mode
+        #: The client-side rate limiter of each (service, region) client (adaptive mode).
+        self.limiters: dict[tuple[str, str], Any] = {}
         self._config = Config(
-            # Adaptive: standard retries plus a client-side rate limiter that slows
-            # down on throttling. One client per (service, region), so one limiter each.
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            # Standard retries; "adaptive" adds botocore's client-side rate limiter
+            # (see install_rate_limiter), one per (service, region) client.
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             max_pool_connections=max_pool,
             connect_timeout=10,
             read_timeout=30,
@@ -186,5 +224,7 @@ class SessionClients:
                     endpoint_url=self.endpoint_url,
                     config=self._config,
                 )
+                if self.retry_mode == "adaptive":
+                    self.limiters[key] = install_rate_limiter(client)
                 self._clients[key] = client
             return client
