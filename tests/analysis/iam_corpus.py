@@ -281,6 +281,7 @@ def rule_expectations(snap: Snapshot, case: Case) -> Iterator[tuple[str, str]]:
         return
     if kind == "policy":
         yield "LP020", "FAIL" if case.expect == "wide" else "PASS"
+        yield from (case.spec.get("rules") or {}).items()  # LP004, written per case
         return
     expect = case.expect
     is_group = any(g.name == case.subject for g in snap.iam.groups)
