@@ -1,4 +1,4 @@
-"""Write the review files (``report.html``, ``report.md``) for a result.
+"""Write the review files (``report.html``, ``report.md``, ``architecture.svg``) for a result.
 
 Everything is rendered in memory first, then each file is written atomically
 (temp file + rename): a failure leaves no half-written report behind, and a
@@ -51,7 +51,11 @@ def write_reports(
     view: ReportView | None = None,
 ) -> list[Path]:
     """Render, then write each report atomically into ``output_dir``; returns the paths."""
+    view = view if view is not None else build_view(result)
     rendered = render_reports(result, formats, view=view)
+    if "report.md" in rendered and view.architecture is not None:
+        # The Markdown shows the diagram as an image beside it.
+        rendered[view.architecture.file] = view.architecture.svg
     paths = []
     for name, text in rendered.items():
         path = output_dir / name

@@ -24,7 +24,7 @@ def test_demo_writes_the_full_review(demo_run: DemoRun) -> None:
     assert run.returncode == EXIT_OK, run.stderr[-3000:]
     assert run.stdout == ""  # human output on stderr; moto's chatter silenced
     names = sorted(p.name for p in demo_run.out.iterdir())
-    assert names == ["report.html", "report.md", "results.json"]
+    assert names == ["architecture.svg", "report.html", "report.md", "results.json"]
     assert f"open the review: {(demo_run.out / 'report.html').resolve().as_uri()}" in run.stderr
     assert "Traceback" not in run.stderr
 
