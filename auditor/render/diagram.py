@@ -662,10 +662,8 @@ def _edges(arch: Architecture, lay: Layout) -> tuple[list[str], list[str]]:
     for (i, side), ports in sorted(labels.items()):
         dst = lay.boxes[i]
         shown = ", ".join(sorted(ports))
-        if side == "left":
-            out.append(
-                _t(dst.x - 6, dst.mid_y - 6, shown, size=10, colour=MUTED, anchor="end", limit=28)
-            )
+        if side == "left":  # above the box, where the arrows come in
+            out.append(_t(dst.x + 2, dst.y - 5, shown, size=10, colour=MUTED, limit=28))
         else:
             out.append(_t(dst.right + 6, dst.mid_y - 6, shown, size=10, colour=MUTED, limit=28))
     for x, y, shown in hubs:
@@ -680,11 +678,12 @@ def _exposures(arch: Architecture, lay: Layout) -> tuple[list[str], list[str]]:
     inet = lay.internet
     per_target: dict[int, tuple[Box, list[str], set[tuple[str, str]]]] = {}
     index = {id(b): i for i, b in enumerate(lay.boxes)}
+    regions = {n.key: n.region for n in arch.nodes}
     for e in arch.exposures:
         box = lay.shown.get(e.target)
         if box is None:
             continue
-        region = e.target.split(":", 2)[1]
+        region = regions.get(e.target, "")
         entry = per_target.setdefault(index[id(box)], (box, [], set()))
         entry[1].append(f"{e.protocol} {e.ports}" + ("" if e.world else " (listed addresses)"))
         entry[2].add((region, e.gateway))

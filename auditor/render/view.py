@@ -562,7 +562,7 @@ class ArchitectureView:
                 rule_id="architecture",
                 severity="high",
                 text=v.title,
-                detail=v.text,
+                detail=v.evidence[0] if v.evidence else v.text,
             )
             for v in self.verdicts
             if v.judgement == "strength"
