@@ -20,14 +20,7 @@ import pytest
 from moto import mock_aws
 
 from auditor.analysis.architecture import (
-    ArchEdge,
-    ArchExposure,
-    ArchGateway,
     Architecture,
-    ArchNode,
-    ArchSubnet,
-    ArchVerdict,
-    ArchVpc,
 )
 from auditor.analysis.verdicts import review_architecture
 from auditor.collect import collect
@@ -36,7 +29,6 @@ from auditor.config import Config
 from auditor.demo import ReferenceInfo, build_reference
 from auditor.engine.catalogue import load_catalogue
 from auditor.engine.evaluate import evaluate
-from auditor.engine.model import Principle
 from auditor.render.diagram import GROUP_MAX, RED, node_count, render_svg
 from auditor.render.html import render_html
 from auditor.render.json import load_results
@@ -47,7 +39,7 @@ from auditor.snapshot import Snapshot
 from tests.conftest import REGION
 from tests.render.arch_synthetic import synthetic_snapshot
 from tests.render.conftest import DemoRun
-from tests.render.hostile import payloads
+from tests.render.hostile import LONE, crafted_architecture, payloads
 from tests.render.htmlscan import scan_html
 from tests.render.test_markdown import MD_TAGS, _render
 
@@ -293,9 +285,6 @@ def test_three_workloads_draw_three_boxes() -> None:
 # ----------------------------------------------------------------- hostile data
 
 
-LONE = "nul\x00 esc\x1b lone \ud800 surrogate \ufffe"
-
-
 def _hostile_snapshot() -> Snapshot:
     snap = synthetic_snapshot(30)
     bad = (*payloads(), LONE)
@@ -356,58 +345,6 @@ def _hostile_snapshot() -> Snapshot:
             ),
         }
     )
-
-
-def crafted_architecture() -> Architecture:
-    """A results file's architecture an attacker wrote: every string a payload."""
-    bad = (*payloads(), LONE)
-    p = bad[0]
-    node = {
-        "region": bad[1],
-        "vpc_id": bad[2],
-        "subnet_ids": (bad[3],),
-        "security_group_ids": (bad[4],),
-    }
-    nodes = tuple(
-        ArchNode(key=f"k{i}{b}", kind=kind, id=b, name=b, detail=bad[-i], tier=tier, **node)  # type: ignore[arg-type]
-        for i, (b, kind, tier) in enumerate(
-            zip(
-                bad,
-                ["ecs-service", "lambda", "database", "instance", "interface"] * 4,
-                ["public", "private"] * 10,
-                strict=False,
-            )
-        )
-    )
-    return Architecture(
-        vpcs=(
-            ArchVpc(
-                id=bad[2], region=bad[1], name=p, cidr=bad[5], is_default=True,
-                subnets=tuple(
-                    ArchSubnet(id=b, name=b, zone=b, cidr=b, tier=t, egress="nat-" + b, reason=b)  # type: ignore[arg-type]
-                    for b, t in zip(bad, ["public", "private"] * 10, strict=False)
-                ),
-                gateways=(
-                    ArchGateway(id=bad[6], name=bad[7], kind="internet"),
-                    ArchGateway(
-                        id=bad[8], name=bad[9], kind="nat", subnet_id=bad[10], state=bad[11]
-                    ),
-                ),
-            ),
-        ),
-        nodes=nodes,
-        edges=(ArchEdge(region=bad[1], source_group=bad[4], target_group=bad[4], ports=bad[:3]),),
-        exposures=tuple(
-            ArchExposure(target=n.key, protocol=b, ports=b, world=True, gateway=bad[6], path=b)
-            for n, b in zip(nodes, bad, strict=True)
-        ),
-        verdicts=(
-            ArchVerdict(
-                key=p, title=p, judgement="strength", principle=Principle.ZERO_TRUST, text=p,
-                evidence=bad,
-            ),
-        ),
-    )  # fmt: skip
 
 
 def _assert_inert(svg: str) -> ET.Element:

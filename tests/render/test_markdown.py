@@ -63,10 +63,10 @@ def test_hostile_strings_render_inert(make: object) -> None:
     md = render_markdown(build_view(make()))
     html = _render(md)
     scan = scan_html(html)
-    # the one image is our architecture diagram beside the report, when the result has one
+    # the one image is our architecture diagram beside the report (both results carry one)
     images = [value for tag, name, value in scan.attrs if (tag, name) == ("img", "src")]
-    assert images == (["architecture.svg"] if make is hostile_result else [])
-    ours = {"img"} if images else set()
+    assert images == ["architecture.svg"]
+    ours = {"img"}
     assert set(scan.tags) <= MD_TAGS | ours, set(scan.tags) - MD_TAGS  # no a, script, iframe...
     assert {name for _, name, _ in scan.attrs} <= {"open", "class"} | (
         {"src", "alt"} if ours else set()
