@@ -55,7 +55,7 @@ MAX_VPCS = 6
 OUTSIDE_COLS = 3
 
 MARGIN = 16
-VPC_X = 220
+VPC_X = 200
 COL_W = 214
 NODE_W = 190
 NODE_H = 40
@@ -65,7 +65,7 @@ V_GAP = 10
 PAD = 14
 TIER_GAP = 22
 #: Room between the compute and data columns for edges and their port labels.
-GUTTER = 64
+GUTTER = 56
 LINE = 14
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
@@ -461,7 +461,7 @@ def layout(arch: Architecture) -> tuple[Layout, list[str]]:
         kind="internet",
         x=MARGIN,
         y=y,
-        w=120,
+        w=110,
         h=44,
         title="Internet",
         detail="any address",

@@ -126,9 +126,11 @@ _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 # --------------------------------------------------------------------------- hostile text
 
 # Control characters (C0, DEL, C1), line/paragraph separators, bidi overrides and
-# isolates, zero-width characters and the BOM: shown as escapes, never acted on.
+# isolates, zero-width characters and the BOM: shown as escapes, never acted on. Lone
+# surrogates (a results file's JSON can hold "\ud800") too: no encoder can write them.
 _INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ud800-\udfff]"
 )
 
 
