@@ -695,11 +695,18 @@ def _exposures(arch: Architecture, lay: Layout) -> tuple[list[str], list[str]]:
         tip = f"Internet exposure: {box.title}: {'; '.join(sorted(set(what)))}"
         for gw_key in sorted(gws):
             gw = lay.igws.get(gw_key)
-            start_x, start_y = (gw.right, gw.mid_y) if gw is not None else (inet.right, inet.mid_y)
+            # Down from the gateway (on the VPC's border), or from the internet itself for a
+            # function URL, then across into the workload's left side.
+            src = gw if gw is not None else inet
             if gw is not None:
                 gateways_used.add(gw_key)
-            x2 = box.x - 2
-            d = _curve(start_x, start_y, x2, box.mid_y)
+            sx, sy = src.x + src.w // 2, src.y + src.h
+            if gw is None:  # down, across above the row, and into the box from the top
+                cx, over = box.x + box.w // 2, box.y - 8
+                d = f"M{sx} {sy} L{sx} {over} L{cx} {over} L{cx} {box.y - 2}"
+            else:
+                tx, ty = box.x - 2, box.mid_y
+                d = f"M{sx} {sy} C{sx} {ty} {sx} {ty} {tx} {ty}"
             paths.append(
                 f'<path d="{d}" fill="none" stroke="{RED}" stroke-width="2.5" '
                 f'marker-end="url(#auditor-arch-arrow-red)"><title>{text(tip, 400)}</title></path>'
