@@ -34,13 +34,18 @@ def _renderer(fmt: str) -> Callable[[ReportView], str]:
 def render_reports(
     result: ScanResult, formats: Iterable[str], *, view: ReportView | None = None
 ) -> dict[str, str]:
-    """File name -> rendered text, for each asked format (in :data:`FORMATS` order)."""
+    """File name -> rendered text, for each asked format (in :data:`FORMATS` order), and
+    ``architecture.svg`` with ``report.md`` when the result has an architecture."""
     wanted = set(formats)
     unknown = wanted - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown report format(s) {', '.join(sorted(unknown))}")
     view = view if view is not None else build_view(result)
-    return {FILES[f]: _renderer(f)(view) for f in FORMATS if f in wanted}
+    rendered = {FILES[f]: _renderer(f)(view) for f in FORMATS if f in wanted}
+    if "md" in wanted and view.architecture is not None:
+        # report.md shows the diagram as an image beside it.
+        rendered[view.architecture.file] = view.architecture.svg
+    return rendered
 
 
 def write_reports(
@@ -51,11 +56,7 @@ def write_reports(
     view: ReportView | None = None,
 ) -> list[Path]:
     """Render, then write each report atomically into ``output_dir``; returns the paths."""
-    view = view if view is not None else build_view(result)
     rendered = render_reports(result, formats, view=view)
-    if "report.md" in rendered and view.architecture is not None:
-        # The Markdown shows the diagram as an image beside it.
-        rendered[view.architecture.file] = view.architecture.svg
     paths = []
     for name, text in rendered.items():
         path = output_dir / name

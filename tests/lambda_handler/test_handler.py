@@ -31,7 +31,7 @@ from tests.lambda_handler.helpers import (
 )
 from tests.scenarios.reference import COMPLETE_ON_MOTO
 
-REPORTS = ("report.html", "report.md", "results.json")
+REPORTS = ("report.html", "report.md", "architecture.svg", "results.json")
 
 
 @dataclass
@@ -134,6 +134,7 @@ def test_scheduled_run_stores_reports_metrics_and_logs(
     assert objects["latest/report.html"]["ContentType"].startswith("text/html")
     assert objects["latest/report.md"]["ContentType"].startswith("text/markdown")
     assert objects["latest/results.json"]["ContentType"] == "application/json"
+    assert objects["latest/architecture.svg"]["ContentType"] == "image/svg+xml"
     for head in objects.values():
         assert head["Metadata"]["auditor-status"] == "complete"
         assert head["Metadata"]["auditor-grade"] == out["overall"]["grade"]
