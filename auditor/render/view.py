@@ -574,8 +574,8 @@ class ArchitectureView:
 def architecture_view(result: ScanResult) -> ArchitectureView | None:
     """The diagram and verdicts of a result carrying its architecture (None otherwise)."""
     arch = result.architecture
-    if arch is None or not (arch.nodes or arch.verdicts):
-        return None  # nothing runs: nothing to draw or judge
+    if arch is None or not (arch.nodes or any(v.key != "not-judged" for v in arch.verdicts)):
+        return None  # nothing runs (or was collected): nothing to draw or judge
     from auditor.render.diagram import render_svg, summary
 
     verdicts = tuple(
