@@ -336,3 +336,15 @@ def test_an_empty_account_gets_no_vacuous_strength() -> None:
 def test_architecture_round_trips_through_json() -> None:
     arch = review_architecture(bridge_account())
     assert Architecture.model_validate_json(arch.model_dump_json()) == arch
+
+
+def test_every_reachable_workload_has_its_exposure() -> None:
+    from auditor.analysis.reachability import analyse
+    from tests.render.arch_synthetic import synthetic_snapshot
+
+    snap = synthetic_snapshot(300)
+    reachable = {str(getattr(r.resource, "id", "")) for r in analyse(snap).resources if r.reachable}
+    arch = build_architecture(snap)
+    exposed = {arch.node(e.target).id for e in arch.exposures}
+    assert reachable and exposed == reachable  # the bastions, every one of them
+    assert all(arch.node(e.target).kind == "instance" for e in arch.exposures)

@@ -9,6 +9,7 @@ show are asserted by hand first, from what the reference architecture means.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -29,9 +30,10 @@ from auditor.config import Config
 from auditor.demo import ReferenceInfo, build_reference
 from auditor.engine.catalogue import load_catalogue
 from auditor.engine.evaluate import evaluate
+from auditor.gate.baseline import baseline_json, slim
 from auditor.render.diagram import GROUP_MAX, RED, node_count, render_svg
 from auditor.render.html import render_html
-from auditor.render.json import load_results
+from auditor.render.json import load_results, results_to_json
 from auditor.render.markdown import render_markdown
 from auditor.render.reports import write_reports
 from auditor.render.view import build_view
@@ -423,3 +425,21 @@ def test_demo_review_draws_and_judges_the_architecture(demo_run: DemoRun) -> Non
     firsts = [p.text for p in view.strengths[:5]]
     assert firsts[0] == "Database reached only through an in-VPC function (a bridge)"
     assert "No SSH anywhere" in firsts
+
+
+def test_results_without_an_architecture_still_load_and_render(tmp_path: Path) -> None:
+    result = evaluate(synthetic_snapshot(3), load_catalogue(), Config())
+    doc = json.loads(results_to_json(result))
+    assert doc["architecture"]["nodes"]
+    del doc["architecture"]  # a results file written before the diagram existed
+    old = tmp_path / "results.json"
+    old.write_text(json.dumps(doc), encoding="utf-8")
+    loaded = load_results(old)
+    assert loaded.architecture is None
+    view = build_view(loaded)
+    assert view.architecture is None
+    assert 'class="arch-diagram"' not in render_html(view)
+    assert "architecture.svg" not in render_markdown(view)
+    # baselines leave it out: a gate compares findings, not pictures
+    assert slim(result).architecture is None
+    assert '"architecture": null' in baseline_json(result)
