@@ -37,6 +37,7 @@ from auditor.analysis.architecture import (
     ArchEdge,
     Architecture,
     ArchNode,
+    ArchSubnet,
     ArchVerdict,
     build_architecture,
     describe_grant,
@@ -476,7 +477,7 @@ def _private_subnets(arch: Architecture) -> list[ArchVerdict]:
     what = ", ".join(count(sum(n.kind == k for n in in_vpc), k) for k in kinds)
     facts = [f"{what} run in {len(used)} private subnet{'s' if len(used) != 1 else ''}"]
     facts += [
-        f"{sid} ({subnets[(r, sid)][1].zone}) sends 0.0.0.0/0 to {e}"
+        f"{_subnet_name(subnets[(r, sid)][1])} ({subnets[(r, sid)][1].zone}) sends 0.0.0.0/0 to {e}"
         for (r, sid), e in sorted(egress.items())
         if e
     ]
@@ -503,6 +504,10 @@ def _private_subnets(arch: Architecture) -> list[ArchVerdict]:
         )
     )
     return out
+
+
+def _subnet_name(s: ArchSubnet) -> str:
+    return s.id if s.name == s.id else f"{s.name} {s.id}"
 
 
 # ------------------------------------------------------------------ single-AZ
