@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from auditor import __version__
+from auditor.analysis.architecture import Architecture
+from auditor.analysis.verdicts import review_architecture
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
 from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, ShellText, Status
@@ -287,4 +289,14 @@ def evaluate(snap: Snapshot, catalogue: Catalogue, config: Config | None = None)
         rules=infos,
         results=tuple(results),
         expired_waivers=expired,
+        architecture=_architecture(snap),
     )
+
+
+def _architecture(snap: Snapshot) -> Architecture | None:
+    """The architecture and its verdicts; a bug there must not cost the scan its results."""
+    try:
+        return review_architecture(snap)
+    except Exception:
+        log.exception("the architecture analysis failed: the review has no diagram")
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from auditor.analysis.architecture import Architecture
 from auditor.engine.model import Category, Principle, Severity, Status, Tier
 from auditor.snapshot.base import Coverage, Model
 
@@ -127,6 +128,9 @@ class ScanResult(Model):
     rules: tuple[RuleInfo, ...]
     results: tuple[RuleResult, ...]
     expired_waivers: tuple[Waiver, ...] = ()
+    #: The architecture drawn and judged in the review (None in results written before it
+    #: existed, and in baselines).
+    architecture: Architecture | None = None
 
     def principle(self, principle: Principle) -> PrincipleScore:
         for p in self.principles:

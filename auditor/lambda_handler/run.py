@@ -10,8 +10,8 @@ such, rather than a timeout that loses everything.
 
 Storage layout in the bucket (``<p>`` is the prefix)::
 
-    <p>history/YYYY/MM/DD/HHMMSSZ/report.html, report.md, results.json[, diff.md]
-    <p>latest/report.html, report.md, results.json
+    <p>history/YYYY/MM/DD/HHMMSSZ/report.html, report.md, architecture.svg, results.json[, diff.md]
+    <p>latest/report.html, report.md, architecture.svg, results.json
 
 The previous ``<p>latest/results.json`` (or ``baseline_key``) is the baseline:
 it is read before anything is written, compared with the gate's own logic
@@ -46,6 +46,7 @@ CONTENT_TYPES = {
     "report.md": "text/markdown; charset=utf-8",
     "results.json": "application/json",
     "diff.md": "text/markdown; charset=utf-8",
+    "architecture.svg": "image/svg+xml",
 }
 
 

@@ -196,4 +196,6 @@ def render_html(view: ReportView) -> str:
         js=Markup(js),
         csp=content_security_policy(css, js),
         version=__version__,
+        # Built by auditor.render.diagram, which escapes every AWS string it draws.
+        diagram=Markup(view.architecture.svg) if view.architecture is not None else "",
     )

@@ -1,4 +1,4 @@
-"""Write the review files (``report.html``, ``report.md``) for a result.
+"""Write the review files (``report.html``, ``report.md``, ``architecture.svg``) for a result.
 
 Everything is rendered in memory first, then each file is written atomically
 (temp file + rename): a failure leaves no half-written report behind, and a
@@ -35,13 +35,18 @@ def _renderer(fmt: str) -> Callable[[ReportView], str]:
 def render_reports(
     result: ScanResult, formats: Iterable[str], *, view: ReportView | None = None
 ) -> dict[str, str]:
-    """File name -> rendered text, for each asked format (in :data:`FORMATS` order)."""
+    """File name -> rendered text, for each asked format (in :data:`FORMATS` order), and
+    ``architecture.svg`` with ``report.md`` when the result has an architecture."""
     wanted = set(formats)
     unknown = wanted - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown report format(s) {', '.join(sorted(unknown))}")
     view = view if view is not None else build_view(result)
-    return {FILES[f]: _renderer(f)(view) for f in FORMATS if f in wanted}
+    rendered = {FILES[f]: _renderer(f)(view) for f in FORMATS if f in wanted}
+    if "md" in wanted and view.architecture is not None:
+        # report.md shows the diagram as an image beside it.
+        rendered[view.architecture.file] = view.architecture.svg
+    return rendered
 
 
 #: Folder beside the reports holding the files the fix commands read (``file://NAME``).

@@ -124,9 +124,11 @@ _PRINCIPLE_ORDER = {p: i for i, p in enumerate(Principle)}
 # --------------------------------------------------------------------------- hostile text
 
 # Control characters (C0, DEL, C1), line/paragraph separators, bidi overrides and
-# isolates, zero-width characters and the BOM: shown as escapes, never acted on.
+# isolates, zero-width characters and the BOM: shown as escapes, never acted on. Lone
+# surrogates (a results file's JSON can hold "\ud800") too: no encoder can write them.
 _INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ud800-\udfff]"
 )
 
 
@@ -532,10 +534,91 @@ class ReportView:
     expired_waivers: tuple[ExpiredWaiverView, ...]
     rule_errors: tuple[str, ...]
     results_total: int
+    #: The architecture drawn and judged (None for results without one).
+    architecture: ArchitectureView | None = None
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:
         return tuple(r for t in self.tiers for r in t.items)
+
+
+# --------------------------------------------------------------------------- architecture
+
+#: Verdicts' evidence lines shown (the rest are in results.json).
+MAX_VERDICT_EVIDENCE = 8
+#: Exposure paths listed under the diagram.
+MAX_EXPOSURES = 20
+#: The diagram file written beside report.md.
+DIAGRAM_FILE = "architecture.svg"
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """A recognised pattern of the architecture, judged (see :mod:`auditor.analysis.verdicts`)."""
+
+    key: str
+    title: str
+    #: strength | weakness | note
+    judgement: str
+    principle: str
+    text: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArchitectureView:
+    #: The diagram, a standalone SVG document; every AWS string in it is escaped.
+    svg: str
+    #: ``1 VPC in use · 5 workloads · 2 security-group grants · no internet exposure path``.
+    summary: str
+    verdicts: tuple[VerdictView, ...]
+    #: Every internet path, hop by hop (capped; the diagram draws them all).
+    exposures: tuple[str, ...]
+    more_exposures: int
+    file: str = DIAGRAM_FILE
+
+    @property
+    def strengths(self) -> tuple[Point, ...]:
+        """Positive verdicts, as the review's strengths."""
+        return tuple(
+            Point(
+                principle=v.principle,
+                rule_id="architecture",
+                severity="high",
+                text=v.title,
+                detail=v.evidence[0] if v.evidence else v.text,
+            )
+            for v in self.verdicts
+            if v.judgement == "strength"
+        )
+
+
+def architecture_view(result: ScanResult) -> ArchitectureView | None:
+    """The diagram and verdicts of a result carrying its architecture (None otherwise)."""
+    arch = result.architecture
+    if arch is None or not (arch.nodes or any(v.key != "not-judged" for v in arch.verdicts)):
+        return None  # nothing runs (or was collected): nothing to draw or judge
+    from auditor.render.diagram import render_svg, summary
+
+    verdicts = tuple(
+        VerdictView(
+            key=clip(v.key, 40),
+            title=clip(v.title),
+            judgement=v.judgement,
+            principle=v.principle.label,
+            text=clip(v.text, 2 * MAX_TEXT),
+            evidence=tuple(clip(e) for e in v.evidence[:MAX_VERDICT_EVIDENCE]),
+        )
+        for v in arch.verdicts
+    )
+    paths = [f"{e.protocol} {e.ports}: {e.path}" for e in arch.exposures]
+    return ArchitectureView(
+        svg=render_svg(arch),
+        summary=clip(summary(arch)),
+        verdicts=verdicts,
+        exposures=tuple(clip(p, 2 * MAX_TEXT) for p in paths[:MAX_EXPOSURES]),
+        more_exposures=max(0, len(paths) - MAX_EXPOSURES),
+    )
 
 
 # --------------------------------------------------------------------------- building
@@ -1078,6 +1161,9 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         sections.append(PrincipleSection(row=row, groups=tuple(groups)))
 
     strengths, weaknesses = _points(ordered, tallies)
+    architecture = architecture_view(result)
+    if architecture is not None:  # the architecture's strengths lead: they are the big picture
+        strengths = [*architecture.strengths, *strengths]
     waived_results = [r for t in tallies.values() for r in t.waived_list]
     waived_results.sort(key=lambda r: (r.rule_id, r.region, r.resource_id))
     waived = tuple(
@@ -1111,4 +1197,5 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         expired_waivers=tuple(_expired(w) for w in result.expired_waivers),
         rule_errors=errors,
         results_total=len(result.results),
+        architecture=architecture,
     )

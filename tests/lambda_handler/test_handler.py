@@ -31,7 +31,7 @@ from tests.lambda_handler.helpers import (
 )
 from tests.scenarios.reference import COMPLETE_ON_MOTO
 
-REPORTS = ("report.html", "report.md", "results.json")
+REPORTS = ("report.html", "report.md", "architecture.svg", "results.json")
 
 
 @dataclass
@@ -134,6 +134,7 @@ def test_scheduled_run_stores_reports_metrics_and_logs(
     assert objects["latest/report.html"]["ContentType"].startswith("text/html")
     assert objects["latest/report.md"]["ContentType"].startswith("text/markdown")
     assert objects["latest/results.json"]["ContentType"] == "application/json"
+    assert objects["latest/architecture.svg"]["ContentType"] == "image/svg+xml"
     for head in objects.values():
         assert head["Metadata"]["auditor-status"] == "complete"
         assert head["Metadata"]["auditor-grade"] == out["overall"]["grade"]
@@ -271,8 +272,9 @@ def test_no_time_left_stores_an_incomplete_result_and_says_so(
     assert "lambda/us-west-2" in reason and "iam/global" in reason
     # Stored all the same, under both keys, marked incomplete.
     objects = account.objects()
-    assert {k.rsplit("/", 1)[1] for k in objects} == set(REPORTS)
-    assert len(objects) == 2 * len(REPORTS)
+    stored = set(REPORTS) - {"architecture.svg"}  # nothing was collected: nothing to draw
+    assert {k.rsplit("/", 1)[1] for k in objects} == stored
+    assert len(objects) == 2 * len(stored)
     assert {h["Metadata"]["auditor-status"] for h in objects.values()} == {"incomplete"}
     doc = json.loads(account.text("latest/results.json"))
     budget = [g for g in doc["gaps"] if g["message"] == "time budget exhausted"]

@@ -19,6 +19,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from auditor.analysis.architecture import (
+    ArchEdge,
+    ArchExposure,
+    ArchGateway,
+    Architecture,
+    ArchNode,
+    ArchSubnet,
+    ArchVerdict,
+    ArchVpc,
+)
 from auditor.config import Config
 from auditor.engine.catalogue import load_catalogue
 from auditor.engine.evaluate import evaluate
@@ -225,4 +235,61 @@ def crafted_result(beacon: str = DEFAULT_BEACON) -> ScanResult:
             )
             for text in names
         ),
+        architecture=crafted_architecture(beacon),
     )
+
+
+#: Characters XML cannot carry (NUL, a lone surrogate, U+FFFE) next to a terminal escape.
+LONE = "nul\x00 esc\x1b lone \ud800 surrogate \ufffe"
+
+
+def crafted_architecture(beacon: str = DEFAULT_BEACON) -> Architecture:
+    """A results file's architecture an attacker wrote: every string a payload."""
+    bad = (*payloads(beacon), LONE)
+    p = bad[0]
+    node = {
+        "region": bad[1],
+        "vpc_id": bad[2],
+        "subnet_ids": (bad[3],),
+        "security_group_ids": (bad[4],),
+    }
+    nodes = tuple(
+        ArchNode(key=f"k{i}{b}", kind=kind, id=b, name=b, detail=bad[-i], tier=tier, **node)  # type: ignore[arg-type]
+        for i, (b, kind, tier) in enumerate(
+            zip(
+                bad,
+                ["ecs-service", "lambda", "database", "instance", "interface"] * 4,
+                ["public", "private"] * 10,
+                strict=False,
+            )
+        )
+    )
+    return Architecture(
+        vpcs=(
+            ArchVpc(
+                id=bad[2], region=bad[1], name=p, cidr=bad[5], is_default=True,
+                subnets=tuple(
+                    ArchSubnet(id=b, name=b, zone=b, cidr=b, tier=t, egress="nat-" + b, reason=b)  # type: ignore[arg-type]
+                    for b, t in zip(bad, ["public", "private"] * 10, strict=False)
+                ),
+                gateways=(
+                    ArchGateway(id=bad[6], name=bad[7], kind="internet"),
+                    ArchGateway(
+                        id=bad[8], name=bad[9], kind="nat", subnet_id=bad[10], state=bad[11]
+                    ),
+                ),
+            ),
+        ),
+        nodes=nodes,
+        edges=(ArchEdge(region=bad[1], source_group=bad[4], target_group=bad[4], ports=bad[:3]),),
+        exposures=tuple(
+            ArchExposure(target=n.key, protocol=b, ports=b, world=True, gateway=bad[6], path=b)
+            for n, b in zip(nodes, bad, strict=True)
+        ),
+        verdicts=(
+            ArchVerdict(
+                key=p, title=p, judgement="strength", principle=Principle.ZERO_TRUST, text=p,
+                evidence=bad,
+            ),
+        ),
+    )  # fmt: skip

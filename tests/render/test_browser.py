@@ -272,3 +272,62 @@ def test_table_cells_never_break_a_word_mid_word(
     narrow = re.search(r"data-narrow=\"([^\"]*)\"", root)
     assert narrow is not None, root
     assert html_unescape(narrow.group(1)) == "[]", html_unescape(narrow.group(1))
+
+
+# The page measuring the diagram: it loads the report in a same-origin frame of the width
+# under test and writes what it sees into its own DOM (the report itself runs no script of
+# ours beyond its own, and its CSP would refuse one).
+_MEASURE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body style="margin:0">
+<iframe id="report" src="report.html#architecture" width="{width}" height="1400"
+ style="border:0"></iframe>
+<script>
+document.getElementById("report").addEventListener("load", function () {{
+  var doc = this.contentDocument;
+  var svg = doc.querySelector("svg.arch-diagram");
+  var out = "missing";
+  if (svg) {{
+    var box = svg.getBoundingClientRect();
+    var fig = svg.parentElement.getBoundingClientRect();
+    var css = doc.defaultView.getComputedStyle(svg);
+    out = [Math.round(box.width), Math.round(box.height), css.display, css.visibility,
+           Math.round(fig.width), svg.querySelectorAll("g").length].join(",");
+  }}
+  document.body.setAttribute("data-arch", out);
+}});
+</script></body></html>
+"""
+
+
+@pytest.mark.parametrize("width", [420, 1024, 1600])
+def test_architecture_diagram_is_visible_at_three_widths(
+    demo_run: DemoRun, server: Server, width: int
+) -> None:
+    assert demo_run.result.returncode == 0, demo_run.result.stderr[-3000:]
+    shutil.copy(demo_run.out / "report.html", server.root / "report.html")
+    (server.root / "measure.html").write_text(_MEASURE.format(width=width), encoding="utf-8")
+    page = load(server, "measure.html")
+    assert page.console == [], page.console  # no script error, no CSP violation in the report
+    assert server.requests == ["/measure.html", "/report.html"]  # the SVG fetched nothing
+
+    match = re.search(r'data-arch="([^"]*)"', page.dom)
+    assert match, page.dom[-2000:]
+    svg_w, svg_h, display, visibility, figure_w, boxes = match.group(1).split(",")
+    assert display != "none" and visibility == "visible"
+    assert int(svg_w) > 300 and int(svg_h) > 200  # drawn at its own size, not squashed
+    assert 0 < int(figure_w) <= width  # the figure fits the page; a wide diagram scrolls in it
+    assert int(boxes) >= 8  # internet, gateways, three services, the bridge, the database
+
+    png = ARTIFACTS / f"architecture-{width}.png"
+    png.parent.mkdir(parents=True, exist_ok=True)
+    run = _run(
+        server.root,
+        "--virtual-time-budget=3000",
+        f"--window-size={width},3600",  # tall enough to hold the section below the grades
+        f"--screenshot={png}",
+        server.url("report.html"),
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 20_000
+    assert [line for line in run.stderr.splitlines() if ":CONSOLE" in line] == []

@@ -25,7 +25,14 @@ def test_demo_writes_the_full_review(demo_run: DemoRun) -> None:
     assert run.returncode == EXIT_OK, run.stderr[-3000:]
     assert run.stdout == ""  # human output on stderr; moto's chatter silenced
     names = sorted(p.name for p in demo_run.out.iterdir())
-    assert names == ["fixes", "report.html", "report.md", "results.json", "snapshot.json.gz"]
+    assert names == [
+        "architecture.svg",
+        "fixes",
+        "report.html",
+        "report.md",
+        "results.json",
+        "snapshot.json.gz",
+    ]
     # the files the reference's fixes read: the dashboard (OB002), the three saved
     # queries the review asks for (OB006: errors, slowest requests, task restarts), the
     # Config recorder's bucket policy (AL010) and, since a GitHub Actions role exists

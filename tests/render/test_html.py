@@ -23,8 +23,12 @@ style summary svg table tbody td text th thead title tr ul"""
 _ATTRS = """aria-label charset class content data-principle data-severity data-status height href
 http-equiv id lang name open placeholder rel role rx text-anchor type value viewbox width x x1 x2
 xmlns y y1 y2"""
-TEMPLATE_TAGS = frozenset(_TAGS.split())
-TEMPLATE_ATTRS = frozenset(_ATTRS.split())
+#: ... and what the architecture diagram (auditor/render/diagram.py) writes.
+_DIAGRAM_TAGS = "defs g marker path tspan"
+_DIAGRAM_ATTRS = """aria-label d fill font-family font-size font-weight marker-end markerheight
+markerwidth orient refx refy stroke stroke-dasharray stroke-width"""
+TEMPLATE_TAGS = frozenset(_TAGS.split() + _DIAGRAM_TAGS.split())
+TEMPLATE_ATTRS = frozenset(_ATTRS.split() + _DIAGRAM_ATTRS.split())
 
 
 def _sha(text: str) -> str:
@@ -35,7 +39,9 @@ def _assert_only_template_markup(scan: Scan) -> None:
     assert set(scan.tags) <= TEMPLATE_TAGS, set(scan.tags) - TEMPLATE_TAGS
     assert {name for _, name, _ in scan.attrs} <= TEMPLATE_ATTRS
     counts = Counter(scan.tags)
-    assert (counts["script"], counts["style"], counts["link"], counts["svg"]) == (1, 1, 1, 2)
+    assert (counts["script"], counts["style"], counts["link"]) == (1, 1, 1)
+    diagrams = scan.attrs.count(("svg", "class", "arch-diagram"))
+    assert diagrams <= 1 and counts["svg"] == 2 + diagrams  # two charts, the diagram if any
     for tag, name, value in scan.attrs:
         assert not name.startswith("on")
         if name == "href":
