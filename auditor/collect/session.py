@@ -138,6 +138,7 @@ class SessionClients:
         endpoint_url: str | None = None,
         max_pool: int = 10,
         max_attempts: int = 8,
+        retry_mode: str = "standard",
     ) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
@@ -149,7 +150,7 @@ class SessionClients:
                 "needs-retry", refuse_retry_of_unimplemented, unique_id="auditor-not-implemented"
             )
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": retry_mode, "max_attempts": max_attempts},  # type: ignore[arg-type]
             max_pool_connections=max_pool,
             connect_timeout=10,
             read_timeout=30,
