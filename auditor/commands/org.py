@@ -213,4 +213,19 @@ def run_org_scan(
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
+def org_gate(baseline_path: Path, current_path: Path | None) -> int:
+    """``auditor gate`` with an organization baseline: print the reasons, return the exit code."""
+    from auditor.org.gate import run_org_gate
+
+    outcome = run_org_gate(baseline_path, current_path)
+    for line in outcome.failures:
+        click.echo(f"auditor: gate: FAIL {_safe(line)}", err=True)
+    for line in outcome.incomplete:
+        click.echo(f"auditor: gate: incomplete: {_safe(line)}", err=True)
+    for account_id in outcome.new_accounts:
+        click.echo(f"auditor: gate: new account {account_id} (not in the baseline)", err=True)
+    click.echo(f"auditor: gate: organization {outcome.verdict}", err=True)
+    return outcome.exit_code
+
+
 COMMANDS: tuple[click.Command, ...] = ()
