@@ -47,6 +47,9 @@ ALLOWED = frozenset(
     {
         # Asks IAM to (re)build the credential report; reads nothing and changes no resource.
         "iam:GenerateCredentialReport",
+        # Organization scans (auditor scan --org): discover the accounts to scan.
+        "organizations:ListAccounts",
+        "organizations:DescribeOrganization",
     }
 )
 

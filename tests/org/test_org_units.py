@@ -243,3 +243,13 @@ def test_category_grades_of_the_org_use_the_engine() -> None:
     org = _org(_account("111111111111", 95))
     assert isinstance(org.overall, CategoryScore)
     assert org.security.grade == "A" and org.principles[0].category is Category.SECURITY
+
+
+def test_read_only_guard_allows_account_discovery_and_nothing_that_writes() -> None:
+    from auditor.collect.readonly import is_read_only
+
+    assert is_read_only("organizations", "ListAccounts")
+    assert is_read_only("organizations", "DescribeOrganization")
+    assert not is_read_only("organizations", "CreateAccount")
+    assert not is_read_only("organizations", "InviteAccountToOrganization")
+    assert not is_read_only("sts", "AssumeRole")  # only on the separate base session
