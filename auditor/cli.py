@@ -175,11 +175,15 @@ def scan(
             write_snapshot(snapshot, output_dir / "snapshot.json.gz")
     result = _evaluate(snapshot, config_path)
     write_results(result, output_dir / "results.json")
-    if history_dir is not None:
-        from auditor.history.store import store_result
-
-        click.echo(f"auditor: history -> {store_result(result, history_dir)}", err=True)
     view = build_view(result)
+    if history_dir is not None:
+        from dataclasses import replace
+
+        from auditor.history.store import store_result, trend_points
+
+        stored = store_result(result, history_dir)
+        click.echo(f"auditor: history -> {stored}", err=True)
+        view = replace(view, trend=trend_points(stored.parent))
     reports = write_reports(result, output_dir, formats, view=view)
     n_gaps = report_gaps(snapshot)
     print_view(view, make_console())

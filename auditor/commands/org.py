@@ -195,7 +195,14 @@ def run_org_scan(
             continue
         builder.add_result(account.name, result)  # one at a time: nothing is held
     org = builder.build(__version__)
-    paths = write_org_review(org, org_dir, formats)
+    trend: tuple[Any, ...] = ()
+    if history_dir is not None:
+        from auditor.history.store import store_org_result, trend_points
+        from auditor.history.trend import ORG_FOLDER as ORG_HISTORY
+
+        store_org_result(org, history_dir)
+        trend = trend_points(history_dir / ORG_HISTORY)
+    paths = write_org_review(org, org_dir, formats, trend=trend)
     for gap in org.gaps:
         click.echo(
             f"auditor: org: gap: account {gap.account_id} {_safe(gap.name)}: {_safe(gap.message)}",

@@ -26,6 +26,10 @@ from auditor.engine.model import Principle
 from auditor.errors import InputError
 
 OVERALL = "overall"
+#: Sub-folder of a history folder holding the organization results (org-results.json).
+ORG_FOLDER = "organization"
+#: Runs shown in a review's trend strip.
+TREND_RUNS = 8
 #: Findings listed per grade change (the rest is counted).
 MAX_FINDINGS = 10
 
@@ -84,7 +88,7 @@ class AccountTrend:
 
 def _files(root: Path) -> Iterator[Path]:
     yield from sorted(root.glob("*.json"))
-    yield from sorted(root.glob("*/*.json"))
+    yield from sorted(p for p in root.glob("*/*.json") if p.parent.name != ORG_FOLDER)
 
 
 def _run(path: Path) -> tuple[str, Run]:
@@ -155,3 +159,25 @@ def load_history(root: Path) -> list[AccountTrend]:
         runs = [by_account[account_id][k] for k in sorted(by_account[account_id])]
         trends.append(AccountTrend(account_id, tuple(runs), tuple(_changes(runs))))
     return trends
+
+
+def recent_overall(folder: Path, limit: int = TREND_RUNS) -> list[tuple[datetime, str, bool]]:
+    """(collected_at, overall grade, incomplete) of the latest runs in one account's folder
+    (or the organization folder), oldest first. Unreadable files are left out: a trend
+    strip never fails a scan."""
+    import json
+
+    points: dict[datetime, tuple[str, bool]] = {}
+    for path in sorted(folder.glob("*.json"))[-limit * 2 :]:
+        try:
+            doc = json.loads(path.read_bytes())
+            when = datetime.fromisoformat(str(doc["collected_at"]))
+            grade = str(doc["overall"]["grade"])
+            gaps = doc.get("gaps") or []
+            incomplete = bool(doc["overall"].get("incomplete")) or any(
+                g.get("message") != "not requested" for g in gaps
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        points[when] = (grade, incomplete)
+    return [(k, *points[k]) for k in sorted(points)][-limit:]

@@ -133,6 +133,7 @@ def _scan(job: AccountJob, progress: Any, started: float) -> AccountOutcome:
     from auditor.org.ratelimit import RegionBuckets, install_rate_limit
     from auditor.render.json import write_results
     from auditor.render.reports import write_reports
+    from auditor.render.view import build_view
     from auditor.services import SERVICES
 
     catalogue = load_catalogue()
@@ -188,12 +189,16 @@ def _scan(job: AccountJob, progress: Any, started: float) -> AccountOutcome:
     )
     result = evaluate(snapshot, catalogue, config)
     out = Path(job.output_dir)
-    write_reports(result, out, job.formats)
-    write_results(result, out / RESULTS_FILE)  # last: its presence means "finished"
+    view = build_view(result)
     if job.history_dir:
-        from auditor.history.store import store_result
+        from dataclasses import replace
 
-        store_result(result, Path(job.history_dir))
+        from auditor.history.store import store_result, trend_points
+
+        stored = store_result(result, Path(job.history_dir))
+        view = replace(view, trend=trend_points(stored.parent))
+    write_reports(result, out, job.formats, view=view)
+    write_results(result, out / RESULTS_FILE)  # last: its presence means "finished"
     gaps = sum(1 for g in snapshot.gaps if g.requested)
     ops = snapshot.stats.operations
     return AccountOutcome(

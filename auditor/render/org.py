@@ -19,7 +19,7 @@ from auditor.atomic import write_text_atomic
 from auditor.engine.model import Principle
 from auditor.engine.org import AccountGrade, AccountSummary, OrgResult, ordered
 from auditor.engine.results import CategoryScore, PrincipleScore
-from auditor.render.view import MAX_NAME, Grade, clip, fmt_score
+from auditor.render.view import MAX_NAME, Grade, TrendPoint, clip, fmt_score
 
 HTML_FILE = "org-review.html"
 MD_FILE = "org-review.md"
@@ -119,6 +119,8 @@ class OrgView:
     heatmap: HeatMap
     scanned: int
     total: int
+    #: The organization's overall grade over the latest runs (``--history``), oldest first.
+    trend: tuple[TrendPoint, ...] = ()
 
 
 def _g(score: PrincipleScore | CategoryScore | AccountGrade | None) -> Grade:
@@ -238,12 +240,18 @@ def render_org_markdown(view: OrgView) -> str:
 
 
 def write_org_review(
-    org: OrgResult, output_dir: Path, formats: tuple[str, ...] = ("html", "md")
+    org: OrgResult,
+    output_dir: Path,
+    formats: tuple[str, ...] = ("html", "md"),
+    *,
+    trend: tuple[TrendPoint, ...] = (),
 ) -> list[Path]:
     """``org-results.json`` plus the asked reviews, each written atomically."""
+    from dataclasses import replace
+
     from auditor.engine.org import org_result_json
 
-    view = build_org_view(org)
+    view = replace(build_org_view(org), trend=trend)
     rendered: dict[str, str] = {RESULTS_FILE: org_result_json(org)}
     if "html" in formats:
         rendered[HTML_FILE] = render_org_html(view)

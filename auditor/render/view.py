@@ -496,6 +496,19 @@ class ExpiredWaiverView:
 
 
 @dataclass(frozen=True)
+class TrendPoint:
+    """One earlier (or this) run's overall grade, from a history folder (``--history``)."""
+
+    date: str
+    grade: str
+    incomplete: bool
+
+    @property
+    def letter(self) -> str:
+        return "N" if self.grade == NOT_APPLICABLE else self.grade[:1]
+
+
+@dataclass(frozen=True)
 class ReportView:
     headline: Headline
     principles: tuple[PrincipleRow, ...]
@@ -510,6 +523,8 @@ class ReportView:
     expired_waivers: tuple[ExpiredWaiverView, ...]
     rule_errors: tuple[str, ...]
     results_total: int
+    #: Overall grade of the latest runs, oldest first; empty without history.
+    trend: tuple[TrendPoint, ...] = ()
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:

@@ -85,7 +85,10 @@ def org_scan(_moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Org
         _moto_server, 10, region=REGION, reference=2, denied=[DENIED_INDEX], names=names
     )
     out = tmp_path_factory.mktemp("org")
-    run = _run(_moto_server, out, "--exclude-accounts", scenario.management)
+    history = out / "history"
+    run = _run(
+        _moto_server, out, "--exclude-accounts", scenario.management, "--history", str(history)
+    )
     return OrgScan(scenario, run, out / "org")
 
 
@@ -208,3 +211,15 @@ def test_resume_after_kill_does_not_rescan_finished_accounts(
     doc = json.loads((org_dir / "org-results.json").read_text())
     assert {a["account_id"] for a in doc["accounts"]} == set(scenario.members)
     assert all(a["status"] == "ok" for a in doc["accounts"])
+
+
+def test_history_keeps_each_scanned_account_and_the_org(org_scan: OrgScan) -> None:
+    history = org_scan.org_dir.parent / "history"
+    denied = org_scan.scenario.members[DENIED_INDEX]
+    accounts = {p.name for p in history.iterdir() if p.name != "organization"}
+    assert accounts == set(org_scan.scenario.members) - {denied}
+    assert len(list((history / "organization").glob("*.json"))) == 1
+    md = (org_scan.org_dir / "org-review.md").read_text()
+    assert "Trend (organization): **" in md
+    account_md = (org_scan.org_dir / org_scan.scenario.members[0] / "report.md").read_text()
+    assert "Trend (overall): **" in account_md

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -175,3 +176,33 @@ def test_scan_history_flag_stores_the_result(tmp_path: Path) -> None:
     # Keyed by the snapshot's collected_at, not by when the scan ran.
     stored = tmp_path / "hist" / ACCOUNT_ID / "2026-11-05T07-30-00Z.json"
     assert stored.read_text() == (tmp_path / "out" / "results.json").read_text()
+
+
+def test_reviews_show_a_trend_strip_when_history_exists(tmp_path: Path) -> None:
+    from auditor.snapshot.io import save_snapshot
+    from tests.rules.helpers import make_snapshot
+
+    hist = tmp_path / "hist"
+    out = tmp_path / "out"
+    for day, gaps in ((5, {}), (6, {"ecs": "access_denied"})):
+        snap = make_snapshot(collected_at=datetime(2026, 11, day, 7, 30, tzinfo=UTC), gaps=gaps)
+        save_snapshot(snap, tmp_path / f"s{day}.json")
+        args = ["scan", "--snapshot", str(tmp_path / f"s{day}.json"), "--output-dir", str(out)]
+        result = CliRunner().invoke(main, [*args, "--history", str(hist)])
+        assert result.exit_code in (EXIT_OK, 3), result.output
+    md = (out / "report.md").read_text()
+    trend = next(line for line in md.splitlines() if line.startswith("Trend (overall): "))
+    grade = json.loads((out / "results.json").read_text())["overall"]["grade"]
+    # two runs, oldest first; the second one had a gap
+    assert "2026-11-05 → " in trend and trend.endswith(f"**{grade}** 2026-11-06 (incomplete)")
+    assert "Trend (overall): " in (out / "report.html").read_text()
+
+
+def test_no_trend_strip_without_history(tmp_path: Path) -> None:
+    from auditor.snapshot.io import save_snapshot
+    from tests.rules.helpers import make_snapshot
+
+    save_snapshot(make_snapshot(), tmp_path / "s.json")
+    args = ["scan", "--snapshot", str(tmp_path / "s.json"), "--output-dir", str(tmp_path)]
+    assert CliRunner().invoke(main, args).exit_code == EXIT_OK
+    assert "Trend (overall)" not in (tmp_path / "report.md").read_text()
