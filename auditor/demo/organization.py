@@ -41,13 +41,12 @@ class OrgScenario:
     denied: tuple[str, ...]
 
 
-def member_client(url: str, account_id: str, region: str) -> Callable[..., Any]:
+def member_client(url: str | None, account_id: str, region: str) -> Callable[..., Any]:
     """``client(service, region)`` acting in ``account_id`` (assumed-role credentials)."""
     from auditor.collect.session import make_boto_session
 
-    session = make_boto_session(
-        region=region, role_arn=f"arn:aws:iam::{account_id}:role/{ORG_ROLE}", endpoint_url=url
-    )
+    role_arn = f"arn:aws:iam::{account_id}:role/{ORG_ROLE}"
+    session = make_boto_session(region=region, role_arn=role_arn, endpoint_url=url or None)
 
     @functools.cache
     def client(service: str, client_region: str = region) -> Any:
