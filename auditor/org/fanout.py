@@ -68,7 +68,8 @@ class _Progress:
         self.queue = self.manager.Queue()
         self.names = names
         self.progress = Progress(
-            TextColumn("{task.description}"),
+            # Account names come from AWS: shown as text, never as rich markup.
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             console=Console(stderr=True),
@@ -90,7 +91,7 @@ class _Progress:
         self.manager.shutdown()
 
     def _drain(self) -> None:
-        from rich.text import Text
+        from auditor.render.view import clip
 
         while not self._stop.is_set():
             try:
@@ -100,8 +101,8 @@ class _Progress:
             except (EOFError, OSError):
                 return
             if kind == "start":
-                label = Text(f"{account_id} {self.names.get(account_id, '')}"[:48])
-                self.tasks[account_id] = self.progress.add_task(str(label), total=value)
+                label = clip(f"{account_id} {self.names.get(account_id, '')}", 48)
+                self.tasks[account_id] = self.progress.add_task(label, total=value)
             elif kind == "advance" and account_id in self.tasks:
                 self.progress.advance(self.tasks[account_id], value)
 
