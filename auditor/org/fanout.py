@@ -7,8 +7,10 @@
   parent hears of it, so an interrupted scan loses nothing finished:
   ``resume=True`` skips accounts whose results are already there.
 * A worker process that dies takes only its own account down: the accounts
-  it had not finished are run again once on a fresh pool, then reported as
-  gaps. An account that cannot be assumed or scanned is a gap, never dropped.
+  its pool had not finished run again on a fresh pool, and those lost twice
+  run each in a process of its own, so only the account that kills its
+  process ends as a gap. An account that cannot be assumed or scanned is a
+  gap, never dropped.
 * The organization review is built by reading the accounts' results back one
   at a time (:class:`~auditor.engine.org.OrgBuilder`).
 """
@@ -181,18 +183,26 @@ def run_accounts(
     try:
         done, lost = _run_pool(todo, size, ctx, progress, notify, counter, len(todo))
         outcomes.extend(done)
-        if lost:  # a worker process died: give its accounts one more chance on a fresh pool
+        if lost:  # a worker process died: its pool's unfinished accounts run again
             done, lost = _run_pool(
                 lost, min(size, len(lost)), ctx, progress, notify, counter, len(todo)
             )
             outcomes.extend(done)
-            for job in lost:
-                outcome = AccountOutcome(
-                    job.account_id, job.name, "gap", message="the scan process died (twice)"
-                )
-                outcomes.append(outcome)
-                counter[0] += 1
-                notify(outcome, counter[0], len(todo))
+        isolated: list[AccountJob] = []
+        for job in lost:  # died twice: one process per account, so only the culprit is lost
+            done, dead = _run_pool([job], 1, ctx, progress, notify, counter, len(todo))
+            outcomes.extend(done)
+            isolated.extend(dead)
+        for job in isolated:
+            outcome = AccountOutcome(
+                job.account_id,
+                job.name,
+                "gap",
+                message="the scan process of this account died (exit without a result)",
+            )
+            outcomes.append(outcome)
+            counter[0] += 1
+            notify(outcome, counter[0], len(todo))
     finally:
         if progress is not None:
             progress.__exit__(None, None, None)

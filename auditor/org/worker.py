@@ -16,6 +16,7 @@ with status ``gap`` and the reason; it never raises into the pool.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from typing import Any, Literal
 log = logging.getLogger(__name__)
 
 RESULTS_FILE = "results.json"
+#: Test hook (tests/org): comma-separated account ids whose worker process exits at once,
+#: as a process killed by the OOM killer or a native crash would.
+CRASH_HOOK = "AUDITOR_TEST_CRASH_ACCOUNTS"
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ def scan_account(job: AccountJob, progress: Any = None) -> AccountOutcome:
             seconds=round(time.monotonic() - started, 2),
         )
 
+    if job.account_id in os.environ.get(CRASH_HOOK, "").split(","):
+        os._exit(70)  # test hook: a worker process dying mid-account (tests/org)
     try:
         return _scan(job, progress, started)
     except Exception as exc:  # one account's failure must never cost the others

@@ -25,6 +25,7 @@ import pytest
 
 from auditor.demo.organization import ORG_ROLE, OrgScenario, build_organization
 from auditor.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from auditor.org.worker import CRASH_HOOK, AccountJob, scan_account
 from tests.conftest import REGION
 from tests.scenarios.reference import COMPLETE_ON_MOTO
 
@@ -52,7 +53,9 @@ def _args(url: str, out: Path, *extra: str) -> list[str]:
     ]
 
 
-def _run(url: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    url: str, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         _args(url, out, *extra),
         capture_output=True,
@@ -60,6 +63,7 @@ def _run(url: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         timeout=900,
         cwd=REPO_ROOT,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -223,3 +227,48 @@ def test_history_keeps_each_scanned_account_and_the_org(org_scan: OrgScan) -> No
     assert "Trend (organization): **" in md
     account_md = (org_scan.org_dir / org_scan.scenario.members[0] / "report.md").read_text()
     assert "Trend (overall): **" in account_md
+
+
+def test_a_worker_process_dying_loses_no_other_account(moto_server: str, tmp_path: Path) -> None:
+    scenario = build_organization(moto_server, 4, region=REGION)
+    culprit = scenario.members[1]
+    run = _run(
+        moto_server,
+        tmp_path,
+        "--exclude-accounts",
+        scenario.management,
+        "--parallel-accounts",
+        "2",
+        env={CRASH_HOOK: culprit},
+    )
+    assert run.returncode == EXIT_INCOMPLETE, run.stderr
+    doc = json.loads((tmp_path / "org" / "org-results.json").read_text())
+    status = {a["account_id"]: (a["status"], a["message"]) for a in doc["accounts"]}
+    assert status[culprit][0] == "gap" and "died" in status[culprit][1]
+    others = set(scenario.members) - {culprit}
+    assert {a for a, (st, _) in status.items() if st == "ok"} == others
+    assert set(_finished(tmp_path / "org")) == others
+
+
+def test_an_account_that_cannot_be_assumed_is_a_gap(tmp_path: Path) -> None:
+    # Nothing listens on port 9: AssumeRole itself fails, as a refused AssumeRole would.
+    job = AccountJob(
+        account_id="111111111111",
+        name="unreachable",
+        role_name=ORG_ROLE,
+        external_id=None,
+        profile=None,
+        regions=(REGION,),
+        all_regions=False,
+        endpoint_url="http://127.0.0.1:9",
+        services=("ecs",),
+        workers=1,
+        output_dir=str(tmp_path / "111111111111"),
+        formats=("md",),
+        config_path=None,
+        history_dir=None,
+    )
+    outcome = scan_account(job)
+    assert outcome.status == "gap"
+    assert "cannot assume arn:aws:iam::111111111111:role/" + ORG_ROLE in outcome.message
+    assert not (tmp_path / "111111111111").exists()
