@@ -135,6 +135,10 @@ def scan(
     OUTPUT_DIR/org/<account-id>/ and the organization review in OUTPUT_DIR/org/.
     """
     org_args = {k: aws.pop(k) for k in _ORG_ARGS}
+    if not org:
+        from auditor.commands.org import check_no_org_options
+
+        check_no_org_options(**org_args)
     if org:
         from auditor.commands.org import run_org_scan
 

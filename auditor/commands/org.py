@@ -66,6 +66,32 @@ def org_options(fn: F) -> F:
     return fn
 
 
+def check_no_org_options(
+    *,
+    org_accounts: tuple[str, ...],
+    org_exclude: tuple[str, ...],
+    org_role: str,
+    resume: bool,
+    parallel_accounts: int | None,
+) -> None:
+    """The organization options mean nothing without --org: a usage error, not ignored."""
+    from auditor.errors import InputError
+
+    given = [
+        flag
+        for flag, value in (
+            ("--accounts", org_accounts),
+            ("--exclude-accounts", org_exclude),
+            ("--org-role", org_role != DEFAULT_ORG_ROLE),
+            ("--resume", resume),
+            ("--parallel-accounts", parallel_accounts),
+        )
+        if value
+    ]
+    if given:
+        raise InputError(f"{given[0]} needs --org")
+
+
 def _safe(text: str) -> str:
     from auditor.render.view import clip
 

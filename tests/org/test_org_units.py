@@ -253,3 +253,13 @@ def test_read_only_guard_allows_account_discovery_and_nothing_that_writes() -> N
     assert not is_read_only("organizations", "CreateAccount")
     assert not is_read_only("organizations", "InviteAccountToOrganization")
     assert not is_read_only("sts", "AssumeRole")  # only on the separate base session
+
+
+def test_org_options_without_org_are_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["scan", "--accounts", "111111111111", "--output-dir", str(tmp_path)]
+    )
+    assert result.exit_code == EXIT_USAGE
+    assert result.output.strip() == "auditor: error: --accounts needs --org"
+    resumed = CliRunner().invoke(main, ["scan", "--resume", "--output-dir", str(tmp_path)])
+    assert resumed.exit_code == EXIT_USAGE and "--resume needs --org" in resumed.output
