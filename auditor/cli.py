@@ -17,6 +17,7 @@ import click
 
 from auditor import __version__
 from auditor.commands.common import aws_options, errors_to_exit, report_gaps, run_collection
+from auditor.commands.org import org_options
 from auditor.commands.report import formats_option
 from auditor.errors import EXIT_INCOMPLETE, EXIT_OK
 
@@ -94,6 +95,9 @@ def collect(out: Path, **aws: Any) -> None:
     sys.exit(EXIT_INCOMPLETE if n_gaps else EXIT_OK)
 
 
+_ORG_ARGS = ("org_accounts", "org_exclude", "org_role", "resume", "parallel_accounts")
+
+
 def _evaluate(snapshot: Snapshot, config_path: Path | None) -> ScanResult:
     from auditor.config import load_config
     from auditor.engine.catalogue import load_catalogue
@@ -132,6 +136,14 @@ def _evaluate(snapshot: Snapshot, config_path: Path | None) -> ScanResult:
     is_flag=True,
     help="Also write the collected snapshot as snapshot.json.gz in the output folder.",
 )
+@click.option(
+    "--history",
+    "history_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also keep results.json in this history folder, under the scan's date "
+    "(see `auditor history`).",
+)
+@org_options
 @errors_to_exit
 def scan(
     snapshot_path: Path | None,
@@ -139,9 +151,39 @@ def scan(
     output_dir: Path,
     formats: tuple[str, ...],
     save_snapshot: bool,
+    history_dir: Path | None,
+    org: bool,
     **aws: Any,
 ) -> None:
-    """Collect (or load --snapshot), evaluate every rule, grade, write results and the review."""
+    """Collect (or load --snapshot), evaluate every rule, grade, write results and the review.
+
+    With --org: every account of the organization, one review each in
+    OUTPUT_DIR/org/<account-id>/ and the organization review in OUTPUT_DIR/org/.
+    """
+    org_args = {k: aws.pop(k) for k in _ORG_ARGS}
+    if not org:
+        from auditor.commands.org import check_no_org_options
+
+        check_no_org_options(**org_args)
+    if org:
+        from auditor.commands.org import run_org_scan
+
+        if snapshot_path is not None or save_snapshot:
+            from auditor.errors import InputError
+
+            raise InputError(
+                "--org scans live accounts: it cannot take --snapshot or --save-snapshot"
+            )
+        sys.exit(
+            run_org_scan(
+                output_dir=output_dir,
+                formats=formats,
+                config_path=config_path,
+                history_dir=history_dir,
+                **org_args,
+                **aws,
+            )
+        )
     from auditor.render.json import write_results
     from auditor.render.reports import write_reports
     from auditor.render.terminal import make_console, print_view
@@ -164,6 +206,14 @@ def scan(
     result = _evaluate(snapshot, config_path)
     write_results(result, output_dir / "results.json")
     view = build_view(result)
+    if history_dir is not None:
+        from dataclasses import replace
+
+        from auditor.history.store import store_result, trend_points
+
+        stored = store_result(result, history_dir)
+        click.echo(f"auditor: history -> {stored}", err=True)
+        view = replace(view, trend=trend_points(stored.parent))
     reports = write_reports(result, output_dir, formats, view=view)
     n_gaps = report_gaps(snapshot)
     print_view(view, make_console())

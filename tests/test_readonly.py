@@ -363,7 +363,8 @@ def _called_in_collectors() -> set[str]:
     from botocore import xform_name
 
     called: set[str] = set()
-    for path in sorted(COLLECT.glob("*.py")):
+    # the collectors, and the organization scan's discovery and per-account checks
+    for path in sorted([*COLLECT.glob("*.py"), *(COLLECT.parent / "org").glob("*.py")]):
         text = path.read_text(encoding="utf-8")
         for client in set(re.findall(r"""clients\(\s*["']([a-z0-9-]+)["']""", text)):
             model = boto3.client(client, region_name=REGION).meta.service_model

@@ -68,12 +68,16 @@ READ_OPERATIONS: Mapping[str, frozenset[str]] = {
             "GetAccountSummary",
             "GetCredentialReport",
             "GetOpenIDConnectProvider",
+            # auditor scan --org: the per-account role exists (moto grants any AssumeRole)
+            "GetRole",
             "ListOpenIDConnectProviders",
             "ListSAMLProviders",
         }
     ),
     "lambda": frozenset({"GetFunctionUrlConfig", "GetPolicy", "ListAliases", "ListFunctions"}),
     "logs": frozenset({"DescribeLogGroups", "DescribeMetricFilters", "DescribeQueryDefinitions"}),
+    # Organization scans (auditor scan --org): discover the accounts to scan.
+    "organizations": frozenset({"ListAccounts"}),
     "rds": frozenset({"DescribeDBClusters", "DescribeDBInstances", "DescribeDBSubnetGroups"}),
     "s3": frozenset({"GetBucketPolicyStatus", "GetPublicAccessBlock"}),
     "secretsmanager": frozenset({"GetResourcePolicy", "ListSecrets"}),

@@ -240,9 +240,14 @@ def gate(
     from auditor.gate.baseline import load_baseline, write_baseline
     from auditor.gate.compare import check_accounts
     from auditor.gate.report import diff_json, diff_markdown, print_outcome
+    from auditor.org.gate import is_org_file
     from auditor.render.json import results_to_json
     from auditor.render.terminal import make_console
 
+    if is_org_file(baseline_path):  # an organization baseline (docs/organizations.md)
+        from auditor.commands.org import org_gate
+
+        sys.exit(org_gate(baseline_path, current_path))
     config = _load_config(config_path)
     try:
         policy = config.gate.with_overrides(

@@ -520,6 +520,19 @@ class ExpiredWaiverView:
 
 
 @dataclass(frozen=True)
+class TrendPoint:
+    """One earlier (or this) run's overall grade, from a history folder (``--history``)."""
+
+    date: str
+    grade: str
+    incomplete: bool
+
+    @property
+    def letter(self) -> str:
+        return "N" if self.grade == NOT_APPLICABLE else self.grade[:1]
+
+
+@dataclass(frozen=True)
 class ReportView:
     headline: Headline
     principles: tuple[PrincipleRow, ...]
@@ -536,6 +549,8 @@ class ReportView:
     results_total: int
     #: The architecture drawn and judged (None for results without one).
     architecture: ArchitectureView | None = None
+    #: Overall grade of the latest runs, oldest first; empty without history.
+    trend: tuple[TrendPoint, ...] = ()
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:

@@ -146,4 +146,12 @@ def test_offline_build_packs_a_working_handler(tmp_path: Path) -> None:
     assert found["handler"] is True
     assert found["heavy_at_import"] == []
     assert found["rules"] >= 60
-    assert found["templates"] == ["report.html.j2", "report.md.j2"]
+    # The review; the organization review (the org stack's aggregate step) and the history.
+    assert found["templates"] == [
+        "history.html.j2",
+        "history.md.j2",
+        "org-review.html.j2",
+        "org-review.md.j2",
+        "report.html.j2",
+        "report.md.j2",
+    ]
