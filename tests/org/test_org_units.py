@@ -249,7 +249,9 @@ def test_read_only_guard_allows_account_discovery_and_nothing_that_writes() -> N
     from auditor.collect.readonly import is_read_only
 
     assert is_read_only("organizations", "ListAccounts")
-    assert is_read_only("organizations", "DescribeOrganization")
+    assert is_read_only("iam", "GetRole")  # the org role's existence check
+    # the allowlist is exact: a read nothing calls is refused too
+    assert not is_read_only("organizations", "DescribeOrganization")
     assert not is_read_only("organizations", "CreateAccount")
     assert not is_read_only("organizations", "InviteAccountToOrganization")
     assert not is_read_only("sts", "AssumeRole")  # only on the separate base session
