@@ -150,13 +150,26 @@ def scan(
 @main.command(name="rules")
 @click.argument("rule_id", required=False)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")
+@click.option(
+    "--frameworks",
+    "frameworks",
+    is_flag=True,
+    help="Print each compliance framework's controls and which rules decide them.",
+)
 @errors_to_exit
-def rules_cmd(rule_id: str | None, markdown: bool) -> None:
+def rules_cmd(rule_id: str | None, markdown: bool, frameworks: bool) -> None:
     """List the rule catalogue, or show one rule's documentation."""
     from auditor.engine.catalogue import load_catalogue
     from auditor.engine.docs import catalogue_markdown, rule_markdown
 
     catalogue = load_catalogue()
+    if frameworks:
+        from auditor.engine.frameworks import load_frameworks
+        from auditor.render.compliance_text import coverage_text
+
+        pairs = [(r.id, r.frameworks) for r in catalogue]
+        click.echo(coverage_text(load_frameworks(), pairs), nl=False)
+        return
     if markdown:
         click.echo(catalogue_markdown(catalogue), nl=False)
         return

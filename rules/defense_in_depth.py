@@ -83,7 +83,7 @@ def _registry_rule_matches(
         "aws rds create-{snapshot_kind}-snapshot --{kind}-identifier {name} "
         "--{snapshot_kind}-snapshot-identifier {snapshot} --region {region}"
     ),
-    frameworks={"cis": ["2.3.1"], "fsbp": ["RDS.3", "RDS.27"]},
+    frameworks={"cis": ["2.2.1"], "fsbp": ["RDS.3", "RDS.27"]},
 )
 def rds_storage_encrypted(snap: Snapshot) -> Iterator[Check]:
     """
@@ -309,7 +309,7 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
         "--region {region} ; aws ec2 revoke-security-group-egress --group-id {id} "
         "--ip-permissions {egress} --region {region}"
     ),
-    frameworks={"cis": ["5.4"], "fsbp": ["EC2.2"]},
+    frameworks={"cis": ["5.5"], "fsbp": ["EC2.2"]},
 )
 def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     """
@@ -366,7 +366,7 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=5,
     monthly_cost_usd=0,
     remediation_cmd="aws ec2 enable-ebs-encryption-by-default --region {region}",
-    frameworks={"cis": ["2.2.1"], "fsbp": ["EC2.7"]},
+    frameworks={"cis": ["5.1.1"], "fsbp": ["EC2.7"]},
 )
 def ebs_encryption_by_default(snap: Snapshot) -> Iterator[Check]:
     """

@@ -32,7 +32,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from auditor.engine.model import ACCOUNT, Principle, Severity, Status
 from auditor.engine.results import (
@@ -52,6 +52,9 @@ from auditor.engine.scoring import (
     score_principle,
 )
 from auditor.snapshot.base import Coverage
+
+if TYPE_CHECKING:
+    from auditor.render.compliance_view import ComplianceView
 
 # --------------------------------------------------------------------------- constants
 
@@ -510,6 +513,8 @@ class ReportView:
     expired_waivers: tuple[ExpiredWaiverView, ...]
     rule_errors: tuple[str, ...]
     results_total: int
+    #: Where the account stands per compliance framework (auditor/render/compliance_view.py).
+    compliance: tuple[ComplianceView, ...] = ()
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:
@@ -1058,4 +1063,11 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         expired_waivers=tuple(_expired(w) for w in result.expired_waivers),
         rule_errors=errors,
         results_total=len(result.results),
+        compliance=_compliance(result),
     )
+
+
+def _compliance(result: ScanResult) -> tuple[ComplianceView, ...]:
+    from auditor.render.compliance_view import build_compliance
+
+    return build_compliance(result)
