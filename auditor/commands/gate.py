@@ -14,6 +14,7 @@ import click
 from click.core import ParameterSource
 
 from auditor.commands.common import aws_options, errors_to_exit, run_collection
+from auditor.commands.compliance import DEFAULT_FRAMEWORK, framework_choices
 
 if TYPE_CHECKING:
     from auditor.config import Config
@@ -202,6 +203,18 @@ def _stdout_console() -> Any:
     is_flag=True,
     help="When the gate passes, write the current result as the new baseline (a ratchet).",
 )
+@click.option(
+    "--framework",
+    type=click.Choice(framework_choices()),
+    default=DEFAULT_FRAMEWORK,
+    show_default=True,
+    help="The compliance framework --fail-on-control-fail looks at.",
+)
+@click.option(
+    "--fail-on-control-fail",
+    is_flag=True,
+    help="Fail when a control of --framework fails now and did not in the baseline.",
+)
 @click.pass_context
 @errors_to_exit
 def gate(
@@ -221,6 +234,8 @@ def gate(
     markdown_path: Path | None,
     json_path: Path | None,
     update_baseline: bool,
+    framework: str,
+    fail_on_control_fail: bool,
     **aws: Any,
 ) -> None:
     """Compare a result with a baseline; exit 1 on a regression.
@@ -259,6 +274,12 @@ def gate(
     current = _current_result(ctx, current_path, snapshot, config, aws)
     check_accounts(baseline, current, policy)
     outcome = compare(baseline, current, policy)
+    if fail_on_control_fail:
+        from auditor.engine.frameworks import get_framework
+        from auditor.gate.controls import control_failures, with_control_failures
+
+        reasons = control_failures(baseline, current, get_framework(framework))
+        outcome = with_control_failures(outcome, reasons)
 
     print_outcome(outcome, make_console())
     if save_results is not None:

@@ -190,3 +190,41 @@ def coverage(
         not_covered=len(framework.controls) - covered - manual,
         manual=manual,
     )
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One framework control a rule decides, named for exports."""
+
+    framework: str
+    #: The standard's name as Security Hub writes it (e.g. "CIS AWS Foundations Benchmark v5.0.0").
+    standard: str
+    control: str
+
+    @property
+    def asff(self) -> str:
+        """``<standard>/<control>``, the form of ASFF ``Compliance.RelatedRequirements``."""
+        return f"{self.standard}/{self.control}"
+
+    @property
+    def tag(self) -> str:
+        """``<framework>/<control>``, e.g. ``cis-5.0/1.3``: a short tag (SARIF)."""
+        return f"{self.framework}/{self.control}"
+
+
+def requirements(frameworks: Mapping[str, Iterable[str]]) -> list[Requirement]:
+    """The controls named by one rule's ``frameworks`` metadata, by framework file, sorted.
+
+    A key no framework file claims (possible in an old results.json) is kept as is.
+    """
+    out: dict[tuple[str, str], Requirement] = {}
+    for key, ids in frameworks.items():
+        fw = framework_for_metadata_key(key)
+        for cid in ids:
+            req = Requirement(
+                framework=fw.key if fw else key,
+                standard=fw.asff_name if fw else key,
+                control=cid,
+            )
+            out[(req.framework, cid)] = req
+    return [out[k] for k in sorted(out)]
