@@ -98,16 +98,48 @@ class ComplianceReport:
         return tuple(c for c in self.controls if c.status is status)
 
 
-def _status(control: Control, rule_ids: list[str], results: list[RuleResult]) -> ControlStatus:
+@dataclass
+class _RuleTally:
+    """One rule's results, summed in one pass over the results document."""
+
+    results: int = 0
+    passed: int = 0
+    waived: int = 0
+    undecided: int = 0
+    failing: list[RuleResult] | None = None
+
+
+def _tallies(result: ScanResult) -> dict[str, _RuleTally]:
+    out: dict[str, _RuleTally] = {}
+    for r in result.results:
+        t = out.get(r.rule_id)
+        if t is None:
+            t = out[r.rule_id] = _RuleTally(failing=[])
+        t.results += 1
+        status = r.status
+        if status is Status.PASS:
+            t.passed += 1
+        elif status is Status.FAIL:
+            if r.waiver is None:
+                assert t.failing is not None
+                t.failing.append(r)
+            else:
+                t.waived += 1
+        else:
+            t.undecided += 1
+    return out
+
+
+def _status(control: Control, rule_ids: list[str], tallies: list[_RuleTally]) -> ControlStatus:
     if not rule_ids:
         if control.assessment is Assessment.MANUAL:
             return ControlStatus.MANUAL
         return ControlStatus.NOT_COVERED
-    if any(r.counts_as_fail for r in results):
+    if any(t.failing for t in tallies):
         return ControlStatus.FAIL
-    if any(r.status in (Status.UNKNOWN, Status.ERROR) for r in results):
+    if any(t.undecided for t in tallies):
         return ControlStatus.UNKNOWN
-    if results:
+    if any(t.results for t in tallies):
         return ControlStatus.PASS
     return ControlStatus.NO_DATA
 
@@ -120,24 +152,25 @@ def assess(result: ScanResult, framework: Framework) -> ComplianceReport:
     """Every control of ``framework`` with its status in ``result``."""
     infos = {i.id: i for i in result.rules}
     deciders = framework.deciders(_rules(infos.values()))
-    by_rule: dict[str, list[RuleResult]] = {}
-    for r in sorted(result.results, key=lambda r: r.finding_id):
-        by_rule.setdefault(r.rule_id, []).append(r)
+    by_rule = _tallies(result)
+    empty = _RuleTally(failing=[])
     controls: list[ControlResult] = []
     for control in framework.controls:
         rule_ids = deciders[control.id]
-        results = [r for rid in rule_ids for r in by_rule.get(rid, ())]
-        failing = tuple(r for r in results if r.counts_as_fail)
+        tallies = [by_rule.get(rid, empty) for rid in rule_ids]
+        failing = tuple(
+            sorted((r for t in tallies for r in t.failing or ()), key=lambda r: r.finding_id)
+        )
         failing_rules = sorted({r.rule_id for r in failing})
         controls.append(
             ControlResult(
                 control=control,
-                status=_status(control, rule_ids, results),
+                status=_status(control, rule_ids, tallies),
                 rule_ids=tuple(rule_ids),
                 failing=failing,
-                passed=sum(1 for r in results if r.status is Status.PASS),
-                waived=sum(1 for r in results if r.status is Status.FAIL and r.waiver),
-                unknown=sum(1 for r in results if r.status in (Status.UNKNOWN, Status.ERROR)),
+                passed=sum(t.passed for t in tallies),
+                waived=sum(t.waived for t in tallies),
+                unknown=sum(t.undecided for t in tallies),
                 fixes=tuple((rid, infos[rid].remediation) for rid in failing_rules),
             )
         )
