@@ -459,3 +459,118 @@ def ecr_scan_on_push(snap: Snapshot) -> Iterator[Check]:
             yield Check.of(
                 repo, ok=False, evidence="scanOnPush is off and no registry rule scans on push"
             )
+
+
+_BPA_ALL_ON = (
+    "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+)
+
+
+@rule(
+    id="DD008",
+    slug="s3-account-block-public-access",
+    title="S3 Block Public Access is on for the whole account",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.MEDIUM,
+    needs=("s3",),
+    effort_minutes=10,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws s3control put-public-access-block --account-id {account} "
+        f"--public-access-block-configuration {_BPA_ALL_ON}"
+    ),
+    frameworks={"fsbp": ["S3.1"]},
+)
+def s3_account_block_public_access(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    The account-level S3 Block Public Access settings have all four switches
+    on: `BlockPublicAcls`, `IgnorePublicAcls`, `BlockPublicPolicy` and
+    `RestrictPublicBuckets`. No setting at all counts as all four off.
+
+    ## Why it matters
+    The account-level switches hold for every bucket, present and future,
+    whatever its own policy or ACL says: one mistaken `"Principal": "*"` or a
+    `public-read` ACL cannot publish data. It is the guardrail under every
+    bucket-level setting.
+
+    ## Remediation
+    One command for the account. First check that no bucket is meant to be
+    public (a static website behind CloudFront uses an origin access
+    control, not a public bucket).
+
+    ## References
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1
+    - https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+    """
+    for account in snap.s3.account:
+        bpa = account.block_public_access
+        if bpa is None:
+            yield Check.account(
+                ok=None, evidence=f"account settings could not be read ({account.error_code})"
+            )
+        elif bpa.all_on:
+            yield Check.account(ok=True, evidence="all four account-level switches are on")
+        else:
+            yield Check.account(ok=False, evidence=f"off at account level: {', '.join(bpa.off)}")
+
+
+@rule(
+    id="DD009",
+    slug="s3-buckets-block-public-access",
+    title="Every S3 bucket is covered by Block Public Access",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.HIGH,
+    needs=("s3",),
+    effort_minutes=5,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws s3api put-public-access-block --bucket {name} "
+        f"--public-access-block-configuration {_BPA_ALL_ON}"
+    ),
+    frameworks={"cis": ["2.1.4"]},
+)
+def s3_buckets_block_public_access(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every bucket has all four Block Public Access switches on, either in its
+    own settings or through the account-level settings (a switch holds when
+    it is on at either level). A bucket whose settings cannot be read is
+    UNKNOWN.
+
+    ## Why it matters
+    A bucket without the switches is one policy or ACL edit away from being
+    readable (or writable) by anyone on the internet; public buckets are
+    among the most common causes of cloud data leaks.
+
+    ## Remediation
+    Turn the switches on for the bucket (one command), or for the whole
+    account (DD008), after checking nothing relies on public access.
+
+    ## References
+    - CIS AWS Foundations Benchmark v5.0.0, 2.1.4
+    - https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+    """
+    accounts = [a.block_public_access for a in snap.s3.account]
+    account = accounts[0] if accounts else None
+    for bucket in snap.s3.buckets:
+        own = bucket.block_public_access
+        if own is None:
+            yield Check.of(
+                bucket, ok=None, evidence=f"settings could not be read ({bucket.error_code})"
+            )
+            continue
+        if own.all_on:
+            yield Check.of(bucket, ok=True, evidence="all four switches are on for the bucket")
+            continue
+        off = [name for name in own.off if account is None or name in account.off]
+        if not off:
+            yield Check.of(bucket, ok=True, evidence="the account-level switches cover it")
+        elif account is None and snap.s3.account:
+            yield Check.of(
+                bucket,
+                ok=None,
+                evidence=f"off for the bucket: {', '.join(off)}; account settings unreadable",
+            )
+        else:
+            yield Check.of(bucket, ok=False, evidence=f"off at both levels: {', '.join(off)}")

@@ -143,7 +143,7 @@ def _collect_reference(aws: SessionClients, setup: Callable[..., Any]) -> set[st
 
 
 #: boto3 client names whose IAM action prefix differs.
-_IAM_PREFIX = {"accessanalyzer": "access-analyzer"}
+_IAM_PREFIX = {"accessanalyzer": "access-analyzer", "s3control": "s3"}
 
 
 def test_a_full_collection_makes_reads_only(aws: SessionClients, setup: Callable[..., Any]) -> None:

@@ -6,6 +6,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
@@ -15,6 +16,19 @@ from auditor import __version__
 from auditor.collect.readonly import install_read_only_guard, service_name
 from auditor.errors import CollectionError
 from auditor.snapshot import OperationStats
+
+
+def keep_endpoint_host(request: Any, **_: Any) -> None:
+    """``before-sign`` for S3 Control on a custom endpoint: drop the ``<account>.`` host prefix.
+
+    S3 Control addresses ``<account-id>.s3-control.<region>.amazonaws.com``;
+    on an ``--endpoint-url`` (an AWS-compatible server on one host) that name
+    does not exist, so the request goes to the endpoint's own host.
+    """
+    parts = urlsplit(request.url)
+    host, _, rest = parts.netloc.partition(".")
+    if host.isdigit() and len(host) == 12 and rest:
+        request.url = urlunsplit(parts._replace(netloc=rest))
 
 
 class ClientFactory(Protocol):
@@ -145,6 +159,9 @@ class SessionClients:
         install_read_only_guard(session.events)
         session.events.register("after-call", self.recorder.after_call, unique_id="auditor-stats")
         if endpoint_url:
+            session.events.register(
+                "before-sign.s3-control", keep_endpoint_host, unique_id="auditor-s3control-host"
+            )
             session.events.register_first(
                 "needs-retry", refuse_retry_of_unimplemented, unique_id="auditor-not-implemented"
             )

@@ -33,6 +33,7 @@ from auditor.snapshot.ecs import EcsSection
 from auditor.snapshot.iam import IamSection
 from auditor.snapshot.lambda_ import LambdaSection
 from auditor.snapshot.rds import RdsSection
+from auditor.snapshot.s3 import S3Section
 from auditor.snapshot.secretsmanager import SecretsSection
 
 SCHEMA_VERSION = 1
@@ -54,6 +55,7 @@ SECTION_ATTRS: dict[str, str] = {
     "guardduty": "guardduty",
     "config": "config",
     "accessanalyzer": "accessanalyzer",
+    "s3": "s3",
 }
 
 
@@ -86,6 +88,7 @@ class Snapshot(Model):
     guardduty: GuardDutySection = GuardDutySection()
     config: ConfigSection = ConfigSection()
     accessanalyzer: AccessAnalyzerSection = AccessAnalyzerSection()
+    s3: S3Section = S3Section()
 
     @property
     def gaps(self) -> tuple[Coverage, ...]:
