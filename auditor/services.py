@@ -91,5 +91,6 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec(
             "s3", "auditor.collect.s3:collect_s3", ("s3", "s3control", "sts"), is_global=True
         ),
+        ServiceSpec("kms", "auditor.collect.kms:collect_kms", ("kms",)),
     )
 }

@@ -574,3 +574,47 @@ def s3_buckets_block_public_access(snap: Snapshot) -> Iterator[Check]:
             )
         else:
             yield Check.of(bucket, ok=False, evidence=f"off at both levels: {', '.join(off)}")
+
+
+@rule(
+    id="DD010",
+    slug="kms-customer-keys-rotate",
+    title="Customer managed KMS keys rotate automatically",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.MEDIUM,
+    needs=("kms",),
+    effort_minutes=5,
+    monthly_cost_usd=0,
+    remediation_cmd="aws kms enable-key-rotation --key-id {id} --region {region}",
+    frameworks={"cis": ["3.6"], "fsbp": ["KMS.4"]},
+)
+def kms_customer_keys_rotate(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every enabled customer managed symmetric KMS key whose material KMS
+    generated has automatic rotation on. AWS managed keys (rotated by AWS),
+    asymmetric and HMAC keys, imported or external key material, and disabled
+    keys or keys pending deletion cannot rotate automatically and are not
+    judged. A key the scanner may not describe is UNKNOWN.
+
+    ## Why it matters
+    Rotation limits how much data one key version protects and how long a
+    leaked or copied key version stays useful. It is transparent: old data
+    still decrypts, nothing needs re-encrypting.
+
+    ## Remediation
+    One command per key (yearly rotation by default; a rotation period of
+    90 to 2560 days can be set with `--rotation-period-in-days`). Each
+    rotated version adds about 1 USD a month for the first two rotations.
+
+    ## References
+    - CIS AWS Foundations Benchmark v5.0.0, 3.6
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-4
+    - https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+    """
+    for key in snap.kms.keys:
+        if key.error_code:
+            yield Check.of(key, ok=None, evidence=f"key could not be read ({key.error_code})")
+        elif key.rotatable:
+            on = bool(key.rotation_enabled)
+            yield Check.of(key, ok=on, evidence="automatic rotation is " + ("on" if on else "off"))

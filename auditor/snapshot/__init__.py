@@ -31,6 +31,7 @@ from auditor.snapshot.ec2 import Ec2Section
 from auditor.snapshot.ecr import EcrSection
 from auditor.snapshot.ecs import EcsSection
 from auditor.snapshot.iam import IamSection
+from auditor.snapshot.kms import KmsSection
 from auditor.snapshot.lambda_ import LambdaSection
 from auditor.snapshot.rds import RdsSection
 from auditor.snapshot.s3 import S3Section
@@ -56,6 +57,7 @@ SECTION_ATTRS: dict[str, str] = {
     "config": "config",
     "accessanalyzer": "accessanalyzer",
     "s3": "s3",
+    "kms": "kms",
 }
 
 
@@ -89,6 +91,7 @@ class Snapshot(Model):
     config: ConfigSection = ConfigSection()
     accessanalyzer: AccessAnalyzerSection = AccessAnalyzerSection()
     s3: S3Section = S3Section()
+    kms: KmsSection = KmsSection()
 
     @property
     def gaps(self) -> tuple[Coverage, ...]:

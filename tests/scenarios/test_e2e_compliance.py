@@ -123,7 +123,8 @@ def test_per_section_totals_are_printed(which: str, request: pytest.FixtureReque
 def test_reference_passes_what_it_was_built_to_pass(reference: tuple[str, dict]) -> None:  # type: ignore[type-arg]
     _, controls = reference
     # 2.1.4: both of its buckets (trail, flow logs) block public access themselves
-    for cid in ("1.3", "1.4", "2.1.4", "2.2.1", "2.2.3", "3.1", "3.2", "3.5", "5.3", "5.4"):
+    # 3.6: the trail's KMS key rotates
+    for cid in ("1.3", "1.4", "2.1.4", "2.2.1", "2.2.3", "3.1", "3.2", "3.5", "3.6", "5.3", "5.4"):
         assert controls[cid][0] == "pass", (cid, controls[cid])
     # moto does not implement IAM Access Analyzer: a gap, so the control is undecided
     assert controls["1.19"][0] == "unknown"
@@ -146,6 +147,7 @@ def test_messy_fails_the_planted_controls_with_their_resources(messy: tuple[str,
     assert controls["1.4"][0] == "fail"  # root without MFA (moto's default)
     # the trail bucket has no Block Public Access, nor has the account
     assert controls["2.1.4"] == ("fail", {"startup-trail-logs-bucket"})
+    assert controls["3.6"][0] == "no data"  # no customer managed key at all
 
 
 def test_the_reference_scores_above_the_messy_account(
