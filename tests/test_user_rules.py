@@ -250,3 +250,19 @@ def test_scan_of_a_snapshot_reports_user_rules_and_broken_modules(tmp_path: Path
     assert "broken.py: ModuleNotFoundError" in md  # the broken module is named
     html = (out / "report.html").read_text()
     assert "X-ACME-002" in html and "broken.py: ModuleNotFoundError" in html
+
+
+def test_user_rule_findings_are_exported_like_built_in_ones() -> None:
+    from auditor.export.asff import asff_findings
+    from auditor.export.junit import junit_xml
+    from auditor.export.sarif import sarif_log
+
+    result = evaluate(SNAP, catalogue_with([EXAMPLE]), Config())
+    sarif = sarif_log(result)["runs"][0]
+    assert "X-ACME-001" in {r["id"] for r in sarif["tool"]["driver"]["rules"]}
+    assert {r["partialFingerprints"]["auditorFindingId/v1"] for r in sarif["results"]} >= {
+        "X-ACME-001/123456789012/us-west-2/sg-fail-untagged"
+    }
+    generators = {f["GeneratorId"] for f in asff_findings(result, failed_only=True)}
+    assert {"auditor/X-ACME-001", "auditor/X-ACME-002"} <= generators
+    assert "X-ACME-002" in junit_xml(result)
