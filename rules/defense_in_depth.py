@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.analysis.network import ip_permissions, is_unused_default_vpc
+from auditor.analysis.policy import is_public_principal, statements
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.ecr import RegistryScanning
@@ -618,3 +619,80 @@ def kms_customer_keys_rotate(snap: Snapshot) -> Iterator[Check]:
         elif key.rotatable:
             on = bool(key.rotation_enabled)
             yield Check.of(key, ok=on, evidence="automatic rotation is " + ("on" if on else "off"))
+
+
+def _denies_plain_http(doc: object) -> str:
+    """The Sid of a statement refusing every caller any S3 call over plain HTTP ("" if none).
+
+    It must Deny, name every principal, cover object reads and writes, and
+    carry ``Bool``/``BoolIfExists`` ``aws:SecureTransport: false``.
+    """
+    for st in statements(doc if isinstance(doc, dict) else None):
+        if st.effect != "Deny" or not is_public_principal(st.principal):
+            continue
+        if not (st.matches_action("s3:GetObject") and st.matches_action("s3:PutObject")):
+            continue
+        for operator, block in st.condition.items():
+            if str(operator).lower() not in ("bool", "boolifexists") or not isinstance(block, dict):
+                continue
+            for key, value in block.items():
+                values = value if isinstance(value, list) else [value]
+                if str(key).lower() == "aws:securetransport" and any(
+                    str(v).lower() == "false" for v in values
+                ):
+                    return st.sid
+    return ""
+
+
+@rule(
+    id="DD011",
+    slug="s3-buckets-require-tls",
+    title="S3 bucket policies refuse requests over plain HTTP",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.MEDIUM,
+    needs=("s3",),
+    effort_minutes=10,
+    monthly_cost_usd=0,
+    frameworks={"cis": ["2.1.1"], "fsbp": ["S3.5"]},
+)
+def s3_buckets_require_tls(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every bucket's policy has a statement that denies any principal
+    (`"Principal": "*"`) object reads and writes (`s3:GetObject` and
+    `s3:PutObject`, e.g. through `s3:*`) under the condition
+    `"Bool": {"aws:SecureTransport": "false"}`. A bucket without a policy
+    fails; a bucket or policy that cannot be read is UNKNOWN.
+
+    ## Why it matters
+    S3 accepts plain HTTP unless the bucket policy refuses it. A client or
+    SDK configured with an `http://` endpoint then sends data, and the
+    request's credentials' signature, in clear text across every network in
+    between.
+
+    ## Remediation
+    Add this statement to the bucket policy (merge it with any existing
+    statements; `put-bucket-policy` replaces the whole policy), with the
+    bucket's name:
+
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+         "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+    ## References
+    - CIS AWS Foundations Benchmark v5.0.0, 2.1.1
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5
+    """
+    for bucket in snap.s3.buckets:
+        if bucket.block_public_access is None or bucket.policy_error:
+            code = bucket.error_code or bucket.policy_error
+            yield Check.of(bucket, ok=None, evidence=f"policy could not be read ({code})")
+        elif bucket.policy is None:
+            yield Check.of(bucket, ok=False, evidence="no bucket policy: plain HTTP is accepted")
+        elif sid := _denies_plain_http(bucket.policy):
+            yield Check.of(bucket, ok=True, evidence=f"statement {sid} denies plain HTTP")
+        else:
+            yield Check.of(
+                bucket, ok=False, evidence="no policy statement denies aws:SecureTransport false"
+            )

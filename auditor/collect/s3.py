@@ -1,7 +1,7 @@
 """S3: account and bucket Block Public Access (one global unit: S3 lists every bucket at once).
 
 ``ListBuckets`` lists the account's buckets in every region; per bucket,
-``GetBucketLocation`` and ``GetPublicAccessBlock``. The account-level
+``GetBucketLocation`` and ``GetPublicAccessBlock`` and ``GetBucketPolicy``. The account-level
 settings come from S3 Control's ``GetPublicAccessBlock`` (its account id from
 ``sts:GetCallerIdentity``). "No configuration" is data (all switches off),
 not a gap; a bucket or account setting that cannot be read (access denied,
@@ -11,6 +11,7 @@ UNKNOWN for it. A denied ``ListBuckets`` fails the unit: a gap.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -56,7 +57,33 @@ def _bucket(s3: Any, name: str, partition: str) -> S3Bucket:
         if code not in BUCKET_UNREADABLE_CODES:
             raise
         return S3Bucket(name=name, arn=arn, region="", block_public_access=None, error_code=code)
-    return S3Bucket(name=name, arn=arn, region=region, block_public_access=_bpa(raw))
+    policy, policy_error = _policy(s3, name)
+    return S3Bucket(
+        name=name,
+        arn=arn,
+        region=region,
+        block_public_access=_bpa(raw),
+        policy=policy,
+        policy_error=policy_error,
+    )
+
+
+def _policy(s3: Any, name: str) -> tuple[dict[str, Any] | None, str]:
+    """(the bucket policy, "") or (None, "") without one, or (None, error code) unreadable."""
+    try:
+        text = s3.get_bucket_policy(Bucket=name)["Policy"]
+    except ClientError as exc:
+        code = error_code(exc)
+        if code == "NoSuchBucketPolicy":
+            return None, ""
+        if code in BUCKET_UNREADABLE_CODES:
+            return None, code
+        raise
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None, "InvalidPolicyJson"
+    return (doc, "") if isinstance(doc, dict) else (None, "InvalidPolicyJson")
 
 
 def _account(clients: ClientFactory, region: str) -> S3AccountSettings:

@@ -311,7 +311,8 @@ def _network(ec2: Any, region: str) -> _Network:
 
 
 def _harden_network(ec2: Any, s3: Any, vpc_id: str, region: str, account_id: str) -> None:
-    """Flow logs, EBS encryption by default, a closed default security group."""
+    """Flow logs (to a private, TLS-only bucket), EBS encryption by default, a closed
+    default security group."""
     bucket = f"{PROJECT}-flow-logs-{account_id}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     s3.put_public_access_block(
@@ -322,6 +323,19 @@ def _harden_network(ec2: Any, s3: Any, vpc_id: str, region: str, account_id: str
             "BlockPublicPolicy": True,
             "RestrictPublicBuckets": True,
         },
+    )
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_doc(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ),
     )
     out = ec2.create_flow_logs(
         ResourceIds=[vpc_id],

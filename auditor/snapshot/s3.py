@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.snapshot.base import Model, Section
+from auditor.snapshot.base import JsonDoc, Model, Section
 
 
 class BlockPublicAccess(Model):
@@ -51,6 +51,10 @@ class S3Bucket(Model):
     #: they could not be read (``error_code`` says why).
     block_public_access: BlockPublicAccess | None
     error_code: str = ""
+    #: The bucket policy as AWS returned it (None: no policy, or not read).
+    policy: JsonDoc | None = None
+    #: Why the policy could not be read ("" when it could, or the bucket could not).
+    policy_error: str = ""
 
 
 class S3Section(Section):

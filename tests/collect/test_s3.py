@@ -112,3 +112,30 @@ def _denied_s3(**_: Any) -> tuple[Any, dict[str, Any]]:
         "ResponseMetadata": {"HTTPStatusCode": 403, "RetryAttempts": 0},
     }
     return AWSResponse("https://denied.invalid/", 403, {}, None), parsed
+
+
+def test_the_bucket_policy_is_read_as_a_document(aws: Any, setup: Any) -> None:
+    import json
+
+    s3 = setup("s3")
+    s3.create_bucket(Bucket="with-policy", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.create_bucket(Bucket="no-policy", CreateBucketConfiguration={"LocationConstraint": REGION})
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::with-policy", "arn:aws:s3:::with-policy/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="with-policy", Policy=json.dumps(doc))
+
+    buckets = {b.name: b for b in collect_s3(aws, REGION).buckets}
+
+    assert buckets["with-policy"].policy == doc
+    assert (buckets["no-policy"].policy, buckets["no-policy"].policy_error) == (None, "")

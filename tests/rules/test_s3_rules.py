@@ -1,10 +1,11 @@
-"""S3 Block Public Access rules (DD008 account level, DD009 every bucket)."""
+"""S3 rules: Block Public Access (DD008 account, DD009 every bucket), TLS only (DD011)."""
 
 from __future__ import annotations
 
 from auditor.rules.defense_in_depth import (
     s3_account_block_public_access,
     s3_buckets_block_public_access,
+    s3_buckets_require_tls,
 )
 
 from auditor.engine.model import Status
@@ -115,3 +116,79 @@ def test_dd009_unknown_when_a_bucket_or_the_account_cannot_be_read() -> None:
     assert statuses(
         s3_buckets_block_public_access, make_snapshot(gaps={"s3": "access_denied"})
     ) == {Status.UNKNOWN}
+
+
+# DD011
+
+_TLS_DENY = {
+    "Sid": "DenyInsecureTransport",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+def with_policy(name: str, *statements: dict[str, object], error: str = "") -> S3Bucket:
+    policy = {"Version": "2012-10-17", "Statement": list(statements)} if statements else None
+    return bucket(name, ALL_ON).model_copy(update={"policy": policy, "policy_error": error})
+
+
+def test_dd011_passes_only_with_a_deny_on_insecure_transport() -> None:
+    allow_ct = {
+        "Sid": "AWSCloudTrailWrite",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::b/*",
+    }
+    snap = make_snapshot(
+        s3=s3(
+            ALL_ON,
+            with_policy("pass-deny-http", allow_ct, _TLS_DENY),
+            with_policy(
+                "pass-aws-star-list",
+                {
+                    **_TLS_DENY,
+                    "Sid": "Tls",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Condition": {"BoolIfExists": {"aws:SecureTransport": ["false"]}},
+                },
+            ),
+            bucket("fail-no-policy", ALL_ON),
+            with_policy("fail-allow-only", allow_ct),
+            with_policy(
+                "fail-deny-for-one-role",
+                {**_TLS_DENY, "Principal": {"AWS": "arn:aws:iam::1:role/x"}},
+            ),
+            with_policy(
+                "fail-deny-true",
+                {**_TLS_DENY, "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+            ),
+            with_policy("fail-deny-delete-only", {**_TLS_DENY, "Action": "s3:DeleteObject"}),
+        )
+    )
+    assert passing(s3_buckets_require_tls, snap) == {"pass-deny-http", "pass-aws-star-list"}
+    assert failing(s3_buckets_require_tls, snap) == {
+        "fail-no-policy",
+        "fail-allow-only",
+        "fail-deny-for-one-role",
+        "fail-deny-true",
+        "fail-deny-delete-only",
+    }
+    assert evidence(s3_buckets_require_tls, snap, "pass-deny-http") == (
+        "statement DenyInsecureTransport denies plain HTTP"
+    )
+
+
+def test_dd011_unknown_when_the_policy_cannot_be_read() -> None:
+    snap = make_snapshot(
+        s3=s3(
+            ALL_ON,
+            with_policy("denied-policy", error="AccessDenied"),
+            bucket("denied-bucket", None, "AccessDenied"),
+        )
+    )
+    assert statuses(s3_buckets_require_tls, snap) == {Status.UNKNOWN}

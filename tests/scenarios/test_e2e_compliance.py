@@ -147,6 +147,7 @@ def test_messy_fails_the_planted_controls_with_their_resources(messy: tuple[str,
     assert controls["1.4"][0] == "fail"  # root without MFA (moto's default)
     # the trail bucket has no Block Public Access, nor has the account
     assert controls["2.1.4"] == ("fail", {"startup-trail-logs-bucket"})
+    assert controls["2.1.1"] == ("fail", {"startup-trail-logs-bucket"})  # no TLS-only policy
     assert controls["3.6"][0] == "no data"  # no customer managed key at all
 
 
