@@ -51,8 +51,10 @@ from auditor.snapshot import (
     ecr,
     ecs,
     iam,
+    kms,
     lambda_,
     rds,
+    s3,
     secretsmanager,
 )
 from auditor.snapshot.base import Coverage
@@ -84,8 +86,10 @@ __all__ = [
     "ecr",
     "ecs",
     "iam",
+    "kms",
     "lambda_",
     "rds",
     "rule",
+    "s3",
     "secretsmanager",
 ]
