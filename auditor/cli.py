@@ -26,26 +26,51 @@ if TYPE_CHECKING:
     from auditor.snapshot import Snapshot
 
 
+_VERBOSE_HELP = "More log output on stderr (-vv for debug)."
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, verbose: int) -> int:
+    """``-v`` counts wherever it is given: ``auditor -v scan`` or ``auditor scan -v``."""
+    root = ctx.find_root()
+    total = (root.meta.get("auditor.verbose", 0) if root is not ctx else 0) + verbose
+    root.meta["auditor.verbose"] = total
+    if total:
+        logging.basicConfig(
+            level=logging.DEBUG if total > 1 else logging.INFO,
+            stream=sys.stderr,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger().setLevel(logging.DEBUG if total > 1 else logging.INFO)
+    return verbose
+
+
+def _verbose_option() -> click.Option:
+    return click.Option(
+        ["-v", "--verbose"],
+        count=True,
+        expose_value=False,
+        callback=_set_verbosity,
+        help=_VERBOSE_HELP,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option(
+    "-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity, help=_VERBOSE_HELP
+)
+def main() -> None:
     """Graded, read-only architecture review of an AWS account.
 
     Exit codes: 0 ok, 1 gate failed, 2 usage or input error, 3 scan incomplete.
     """
-    if verbose:
-        logging.basicConfig(
-            level=logging.DEBUG if verbose > 1 else logging.INFO,
-            stream=sys.stderr,
-            format="%(levelname)s %(name)s: %(message)s",
-        )
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 
 @main.command()
 @aws_options
 @click.option(
+    "-o",
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -80,7 +105,7 @@ def _evaluate(
     return evaluate(snapshot, catalogue, config)
 
 
-@main.command()
+@main.command(short_help="Collect (or load --snapshot), evaluate, grade, write the review.")
 @aws_options
 @click.option(
     "--snapshot",
@@ -95,6 +120,7 @@ def _evaluate(
     help="Config file (thresholds, disabled rules, waivers). Default: ./.auditor.yaml if present.",
 )
 @click.option(
+    "-o",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("auditor-report"),
@@ -199,6 +225,8 @@ def _register_extra_commands() -> None:
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for command in getattr(module, "COMMANDS", ()):
             main.add_command(command)
+    for command in main.commands.values():
+        command.params.append(_verbose_option())
 
 
 _register_extra_commands()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from auditor.engine.catalogue import Catalogue
+from auditor.engine.catalogue import RETIRED, Catalogue
 from auditor.engine.results import Waiver
 from auditor.errors import InputError
 from auditor.gate.policy import GatePolicy
@@ -45,8 +45,14 @@ class Config(Model):
     def check_against(self, catalogue: Catalogue, source: str) -> None:
         """Reject unknown rule ids and unknown threshold names."""
         ids = catalogue.ids
-        for rid in (*self.thresholds, *self.disable, *(w.rule for w in self.waivers)):
+        for rid in self.thresholds:
             if rid.upper() not in ids:
+                now = next((r.id for r in catalogue if rid.upper() in r.formerly), None)
+                if now is not None:
+                    raise InputError(f"{source}: rule {rid} is now {now}: rename it")
+                raise InputError(f"{source}: unknown rule id {rid!r}")
+        for rid in (*self.disable, *(w.rule for w in self.waivers)):
+            if rid.upper() not in ids and rid.upper() not in RETIRED:
                 raise InputError(f"{source}: unknown rule id {rid!r}")
         for rid, params in self.thresholds.items():
             known = catalogue.get(rid).params

@@ -15,20 +15,14 @@ on those (no PASS, no FAIL) rather than guess; see each rule's text.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.analysis.fixfiles import config_bucket_policy, create_bucket_line
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
-from auditor.snapshot.cloudtrail import Trail, TrailBucket
-
-#: The retention periods CloudWatch Logs accepts, in days.
-LOG_RETENTION_VALUES: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
-#: The retention the remediation suggests when no minimum is configured.
-SUGGESTED_RETENTION_DAYS = 365
+from auditor.snapshot.cloudtrail import ShadowTrail, Trail, TrailBucket
 
 _SIDES = {"All": frozenset({"read", "write"}), "ReadOnly": frozenset({"read"}),
           "WriteOnly": frozenset({"write"})}  # fmt: skip
@@ -136,6 +130,19 @@ def _selector_fix(trail: Trail) -> dict[str, str]:
     }
 
 
+def _elsewhere(t: Trail, snap: Snapshot) -> bool:
+    """Owned by another account: an organization trail seen from a member account.
+
+    Such a trail records this account's events, but only its owner can change
+    it: no command is suggested for it here, and it is judged in its owner's scan.
+    """
+    return bool(t.owner_account_id) and t.owner_account_id != snap.account_id
+
+
+def _own_trails(snap: Snapshot) -> list[Trail]:
+    return [t for t in snap.cloudtrail.trails if not _elsewhere(t, snap)]
+
+
 def _logging_multi_region(snap: Snapshot) -> list[Trail]:
     return sorted(
         (t for t in snap.cloudtrail.trails if t.is_multi_region and t.is_logging),
@@ -153,13 +160,32 @@ def _unseen_multi_region(snap: Snapshot) -> list[str]:
             if (s.is_multi_region or s.is_organization_trail)
             and s.arn not in seen
             and s.home_region not in snap.regions
+            and s.is_logging is None
         }
     )
 
 
-def _trail_state(t: Trail) -> str:
+def _read_shadows(snap: Snapshot) -> list[ShadowTrail]:
+    """Organization trails homed in a region that was not scanned, whose status was read."""
+    seen = {t.arn for t in snap.cloudtrail.trails}
+    out: dict[str, ShadowTrail] = {}
+    for s in snap.cloudtrail.shadow_trails:
+        if s.arn not in seen and s.is_logging is not None:
+            out.setdefault(s.arn, s)
+    return [out[arn] for arn in sorted(out)]
+
+
+def _whose(name: str, owner: str, snap: Snapshot) -> str:
+    if owner and owner != snap.account_id:
+        return f"organization trail {name} of account {owner}"
+    return f"trail {name}"
+
+
+def _trail_state(t: Trail | ShadowTrail, snap: Snapshot) -> str:
     scope = "multi-region" if t.is_multi_region else "single-region"
-    return f"{t.name}: {scope}, {'logging' if t.is_logging else 'stopped'}"
+    foreign = t.owner_account_id not in ("", snap.account_id)
+    owner = f", organization trail of account {t.owner_account_id}" if foreign else ""
+    return f"{t.name}: {scope}, {'logging' if t.is_logging else 'stopped'}{owner}"
 
 
 # ------------------------------------------------------------ CloudTrail
@@ -169,6 +195,7 @@ def _trail_state(t: Trail) -> str:
     id="AL001",
     slug="cloudtrail-multi-region-logging",
     title="A multi-region CloudTrail trail is logging",
+    action="Turn on a logging multi-region CloudTrail trail",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.CRITICAL,
     needs=("cloudtrail",),
@@ -189,7 +216,12 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     organization trail, which is multi-region) and is logging. An
     account-level check. When no such trail was seen but a multi-region trail
     is homed in a region that was not scanned, its status is unknown and the
-    rule gives no verdict (scan that region to get one).
+    rule gives no verdict (scan that region to get one); an organization
+    trail's status is read from any region, so it counts. In a member account
+    an organization trail owned by the management (or delegated
+    administrator) account counts: it records this account's events. The
+    command only ever names a trail of this account (or a new one): an
+    organization trail can be changed only by its owner.
 
     ## Why it matters
     CloudTrail is the record of who did what through the AWS API. Without a
@@ -209,29 +241,44 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-1
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     """
-    good = _logging_multi_region(snap)
+    good = sorted(_logging_multi_region(snap), key=lambda t: _elsewhere(t, snap))
     if good:
         t = good[0]
+        what = _whose(t.name, t.owner_account_id, snap)
         yield Check.account(
-            ok=True, evidence=f"trail {t.name} (home {t.home_region}) is multi-region and logging"
+            ok=True, evidence=f"{what} (home {t.home_region}) is multi-region and logging"
         )
         return
+    shadows = _read_shadows(snap)
+    for s in shadows:
+        if s.is_logging and s.is_multi_region:
+            what = _whose(s.name, s.owner_account_id, snap)
+            yield Check.account(
+                ok=True,
+                evidence=f"{what} (home {s.home_region}, status read in {s.region}) "
+                "is multi-region and logging",
+            )
+            return
     if _unseen_multi_region(snap):
         return  # a trail covers the account but its status was not collected: no verdict
     trails = sorted(snap.cloudtrail.trails, key=lambda t: (not t.is_multi_region, t.arn))
-    if trails:
-        evidence = (
-            "no multi-region trail is logging ("
-            + "; ".join(_trail_state(t) for t in trails[:3])
-            + ")"
-        )
-        best = trails[0]
+    # Only a trail of this account can be changed from it: never propose an
+    # update-trail on an organization trail owned by another account.
+    own = sorted(_own_trails(snap), key=lambda t: (not t.is_multi_region, t.arn))
+    fields = {"trail": "account-trail", "home": _home(snap),
+              "bucket": f"aws-cloudtrail-logs-{snap.account_id}"}  # fmt: skip
+    own_shadows = [t for t in shadows if t.owner_account_id in ("", snap.account_id)]
+    if own:
+        best = own[0]
         fields = {"trail": best.name, "home": best.home_region or best.region,
                   "bucket": best.s3_bucket}  # fmt: skip
+    elif own_shadows:  # this account's stopped organization trail, homed elsewhere
+        fields = {**fields, "trail": own_shadows[0].name, "home": own_shadows[0].home_region}
+    states = [_trail_state(t, snap) for t in trails] + [_trail_state(t, snap) for t in shadows]
+    if states:
+        evidence = "no multi-region trail is logging (" + "; ".join(states[:3]) + ")"
     else:
         evidence = "no CloudTrail trail exists"
-        fields = {"trail": "account-trail", "home": _home(snap),
-                  "bucket": f"aws-cloudtrail-logs-{snap.account_id}"}  # fmt: skip
     yield Check.account(ok=False, evidence=evidence, **fields)
 
 
@@ -239,6 +286,7 @@ def cloudtrail_multi_region_logging(snap: Snapshot) -> Iterator[Check]:
     id="AL002",
     slug="cloudtrail-log-file-validation",
     title="CloudTrail trails validate their log files",
+    action="Turn on log file validation for {target}",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.MEDIUM,
     needs=("cloudtrail",),
@@ -253,6 +301,9 @@ def cloudtrail_log_file_validation(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     Every trail (judged in its home region) has log file validation on.
+    A trail owned by another account (an organization trail seen from a
+    member account) is judged in its owner's scan: this account cannot
+    change it.
 
     ## Why it matters
     With validation, CloudTrail writes signed hourly digest files; `aws
@@ -267,7 +318,7 @@ def cloudtrail_log_file_validation(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-4
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html
     """
-    for t in snap.cloudtrail.trails:
+    for t in _own_trails(snap):
         yield Check.of(
             t,
             ok=t.log_file_validation,
@@ -279,6 +330,7 @@ def cloudtrail_log_file_validation(snap: Snapshot) -> Iterator[Check]:
     id="AL003",
     slug="cloudtrail-kms-encrypted",
     title="CloudTrail trails encrypt logs with a KMS key",
+    action="Encrypt the logs of {target} with a KMS key",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.MEDIUM,
     needs=("cloudtrail",),
@@ -293,6 +345,8 @@ def cloudtrail_kms_encrypted(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     Every trail delivers its log files encrypted with a KMS key (SSE-KMS).
+    A trail owned by another account (an organization trail seen from a
+    member account) is judged in its owner's scan.
 
     ## Why it matters
     With the default S3 encryption, anyone who can read the bucket can read
@@ -312,7 +366,7 @@ def cloudtrail_kms_encrypted(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-2
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html
     """
-    for t in snap.cloudtrail.trails:
+    for t in _own_trails(snap):
         if t.kms_key_id:
             yield Check.of(t, ok=True, evidence=f"log files encrypted with {t.kms_key_id}")
         else:
@@ -328,6 +382,7 @@ def cloudtrail_kms_encrypted(snap: Snapshot) -> Iterator[Check]:
     id="AL004",
     slug="cloudtrail-cloudwatch-logs",
     title="CloudTrail trails deliver to CloudWatch Logs",
+    action="Deliver {target} to CloudWatch Logs",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.LOW,
     needs=("cloudtrail",),
@@ -343,7 +398,9 @@ def cloudtrail_cloudwatch_logs(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     Every trail sends its events to a CloudWatch Logs log group and its last
-    delivery there did not fail.
+    delivery there did not fail. A trail owned by another account (an
+    organization trail seen from a member account) is judged in its owner's
+    scan.
 
     ## Why it matters
     In S3 the trail is an archive; in CloudWatch Logs it can be searched with
@@ -364,7 +421,7 @@ def cloudtrail_cloudwatch_logs(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html
     """
     account, partition = snap.account_id, snap.partition
-    for t in snap.cloudtrail.trails:
+    for t in _own_trails(snap):
         fields = {
             "log_group_arn": t.cloudwatch_logs_log_group_arn
             or (
@@ -396,6 +453,7 @@ def cloudtrail_cloudwatch_logs(snap: Snapshot) -> Iterator[Check]:
     id="AL005",
     slug="cloudtrail-management-events-captured",
     title="The multi-region trail captures every management event",
+    action="Log every management event in {target}",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.HIGH,
     needs=("cloudtrail",),
@@ -415,7 +473,9 @@ def cloudtrail_management_events_captured(snap: Snapshot) -> Iterator[Check]:
     selectors (`ReadWriteType: All`, `IncludeManagementEvents: true`) or
     advanced ones (`eventCategory = Management` with no other filter). An
     account-level check; when no multi-region trail is logging, AL001 reports
-    that and this rule gives no verdict.
+    that and this rule gives no verdict, and when the only logging trails are
+    another account's organization trails, their selectors are judged in
+    their owner's scan (no verdict here).
 
     ## Why it matters
     A trail that drops read events hides reconnaissance (`List*`, `Describe*`,
@@ -441,7 +501,10 @@ def cloudtrail_management_events_captured(snap: Snapshot) -> Iterator[Check]:
         if full:
             yield Check.account(ok=True, evidence=how)
             return
-    t, _, how = verdicts[0]
+    fixable = [v for v in verdicts if not _elsewhere(v[0], snap)]
+    if not fixable:
+        return  # only another account's organization trail: judged in its owner's scan
+    t, _, how = fixable[0]
     yield Check.account(
         ok=False, evidence=how, trail=t.name, home=t.home_region or t.region, **_selector_fix(t)
     )
@@ -475,6 +538,7 @@ def _exposure(bucket: TrailBucket) -> tuple[bool, str]:
     id="AL006",
     slug="cloudtrail-bucket-not-public",
     title="CloudTrail buckets are not publicly accessible",
+    action="Block public access to the CloudTrail bucket {target}",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.CRITICAL,
     needs=("cloudtrail",),
@@ -529,137 +593,6 @@ def cloudtrail_bucket_not_public(snap: Snapshot) -> Iterator[Check]:
         yield Check.of(bucket, ok=not public, evidence=f"{how} (trail {trails})")
 
 
-# -------------------------------------------------------- workload logs
-
-
-@rule(
-    id="AL007",
-    slug="ecs-task-definition-logging",
-    title="ECS containers send their logs somewhere",
-    principle=Principle.AUDIT_LOGGING,
-    severity=Severity.MEDIUM,
-    needs=("ecs",),
-    effort_minutes=30,
-    monthly_cost_usd=2,
-    remediation_cmd=(
-        "aws ecs describe-task-definition --task-definition {name} --region {region} "
-        "--query taskDefinition --output json | jq --arg group {log_group} --arg region {region} "
-        "'{{family, taskRoleArn, executionRoleArn, networkMode, requiresCompatibilities, cpu, "
-        "memory, runtimePlatform, ephemeralStorage, pidMode, ipcMode, proxyConfiguration, "
-        "volumes, placementConstraints, containerDefinitions: [.containerDefinitions[] | "
-        '.logConfiguration //= {{logDriver: "awslogs", options: {{"awslogs-group": $group, '
-        '"awslogs-region": $region, "awslogs-create-group": "true", '
-        '"awslogs-stream-prefix": "ecs"}}}}]}} | with_entries(select(.value != null))\' '
-        "> taskdef.json && aws ecs register-task-definition --cli-input-json file://taskdef.json "
-        "--region {region}"
-    ),
-    frameworks={"fsbp": ["ECS.9"]},
-)
-def ecs_task_definition_logging(snap: Snapshot) -> Iterator[Check]:
-    """
-    ## What it checks
-    Every container of every collected task definition (the revisions
-    services run and the latest active revision of each family) has a log
-    configuration (`logConfiguration.logDriver`: `awslogs`, `awsfirelens`,
-    `splunk`, ...).
-
-    ## Why it matters
-    Without a log driver a container's output is lost when the task stops:
-    no record of errors, of requests served, or of what an intruder ran.
-
-    ## Remediation
-    Register a new revision with a log configuration and deploy it. The
-    command (needs `jq`) copies the revision, adds an `awslogs` configuration
-    to each container without one (log group `/ecs/<family>`, created on
-    first start: the execution role needs `logs:CreateLogGroup`,
-    `logs:CreateLogStream` and `logs:PutLogEvents`), and registers it; then
-    `aws ecs update-service --task-definition <family>` rolls it out. Set a
-    retention on the new log group (AL008). Ingestion is 0.50 USD per GB.
-
-    ## References
-    - https://docs.aws.amazon.com/securityhub/latest/userguide/ecs-controls.html#ecs-9
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
-    """
-    for td in snap.ecs.task_definitions:
-        bare = [c.name for c in td.containers if not c.log_driver]
-        drivers = sorted({c.log_driver for c in td.containers if c.log_driver})
-        if bare:
-            evidence = f"container(s) without a log configuration: {', '.join(bare)}"
-        elif drivers:
-            evidence = f"every container logs ({', '.join(drivers)})"
-        else:
-            evidence = "no containers"
-        yield Check(
-            resource_id=td.arn,
-            ok=not bare,
-            evidence=evidence,
-            region=td.region,
-            name=f"{td.family}:{td.revision}",
-            fields={"log_group": f"/ecs/{td.family}"},
-        )
-
-
-def _suggested_retention(min_retention_days: int) -> int:
-    target = min_retention_days if min_retention_days > 0 else SUGGESTED_RETENTION_DAYS
-    for days in LOG_RETENTION_VALUES:
-        if days >= target:
-            return days
-    return LOG_RETENTION_VALUES[-1]
-
-
-@rule(
-    id="AL008",
-    slug="log-group-retention-set",
-    title="CloudWatch log groups have a retention period",
-    principle=Principle.AUDIT_LOGGING,
-    severity=Severity.LOW,
-    needs=("logs",),
-    effort_minutes=5,
-    monthly_cost_usd=0,
-    remediation_cmd=(
-        "aws logs put-retention-policy --log-group-name {name} --retention-in-days {days} "
-        "--region {region}"
-    ),
-)
-def log_group_retention_set(snap: Snapshot, min_retention_days: int = 0) -> Iterator[Check]:
-    """
-    ## What it checks
-    Every CloudWatch Logs log group has a retention period ("never expire"
-    fails). With `min_retention_days` above 0 (default 0: any retention
-    passes), shorter retentions fail too, e.g. `AL008: {min_retention_days:
-    365}` for an audit requirement of one year.
-
-    ## Why it matters
-    A retention period is a decision about how long the record is kept: long
-    enough for investigations and audits, and no longer than the data is
-    needed (logs hold personal data and secrets leak into them). "Never
-    expire" is no decision: the bill grows forever (0.03 USD per GB-month)
-    and old data is kept for no reason.
-
-    ## Remediation
-    One command per log group. It suggests 365 days (or the smallest allowed
-    value at or above `min_retention_days`); pick what your investigations and
-    obligations need. Shortening deletes older events.
-
-    ## References
-    - https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention
-    """
-    days = str(_suggested_retention(min_retention_days))
-    for group in snap.logs.log_groups:
-        have = group.retention_days
-        if have is None:
-            yield Check.of(group, ok=False, evidence="retention is never expire", days=days)
-        elif have < min_retention_days:
-            yield Check.of(
-                group,
-                ok=False,
-                evidence=f"retention is {have} days (minimum {min_retention_days})",
-                days=days,
-            )
-        else:
-            yield Check.of(group, ok=True, evidence=f"retention is {have} days", days=days)
-
-
 # ----------------------------------------------------- threat detection
 
 
@@ -667,6 +600,7 @@ def log_group_retention_set(snap: Snapshot, min_retention_days: int = 0) -> Iter
     id="AL009",
     slug="guardduty-enabled",
     title="GuardDuty is enabled in every scanned region",
+    action="Enable GuardDuty",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.HIGH,
     needs=("guardduty",),
@@ -713,6 +647,7 @@ def guardduty_enabled(snap: Snapshot) -> Iterator[Check]:
     id="AL010",
     slug="config-recorder-recording",
     title="AWS Config records configuration changes in every scanned region",
+    action="Turn on AWS Config recording",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.MEDIUM,
     needs=("config",),
@@ -720,8 +655,9 @@ def guardduty_enabled(snap: Snapshot) -> Iterator[Check]:
     monthly_cost_usd=3,
     remediation_cmd=(
         "aws configservice put-configuration-recorder --configuration-recorder {recorder} "
-        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region {region} "
-        "&& aws configservice start-configuration-recorder --configuration-recorder-name "
+        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region {region}\n"
+        "{delivery}"
+        "aws configservice start-configuration-recorder --configuration-recorder-name "
         "{recorder_name} --region {region}"
     ),
     frameworks={"cis": ["3.3"], "fsbp": ["Config.1"]},
@@ -762,7 +698,30 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         recorders = [r for r in snap.config.recorders if r.region == region]
         recording = [r for r in recorders if r.recording]
         name = recorders[0].name if recorders else "default"
-        fields = {"recorder": f"name={name},roleARN={role}", "recorder_name": name}
+        bucket = f"config-{snap.account_id}-{region}"
+        fields: dict[str, str] = {
+            "recorder": f"name={name},roleARN={role}",
+            "recorder_name": name,
+            # a new recorder needs somewhere to deliver: a bucket Config may write to
+            "delivery": ShellText(
+                ""
+                if recorders
+                else f"{create_bucket_line(bucket, region)}\n"
+                f"aws s3api put-bucket-policy --bucket {shlex.quote(bucket)} "
+                f"--policy file://config-bucket-policy-{region}.json --region {shlex.quote(region)}\n"
+                "aws configservice put-delivery-channel --delivery-channel "
+                f"name=default,s3BucketName={shlex.quote(bucket)} --region {shlex.quote(region)}\n"
+            ),
+        }
+        files = (
+            {}
+            if recorders
+            else {
+                f"config-bucket-policy-{region}.json": config_bucket_policy(
+                    snap.partition, snap.account_id, bucket
+                )
+            }
+        )
         if recording:
             r = recording[0]
             scope = "all supported resource types" if r.all_supported else "selected types only"
@@ -779,13 +738,14 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         else:
             yield Check.account(
                 ok=False, evidence="no configuration recorder", region=region, **fields
-            )
+            ).with_files(files)
 
 
 @rule(
     id="AL011",
     slug="access-analyzer-enabled",
     title="IAM Access Analyzer watches for external access in every scanned region",
+    action="Create an IAM Access Analyzer",
     principle=Principle.AUDIT_LOGGING,
     severity=Severity.LOW,
     needs=("accessanalyzer",),

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from auditor.analysis.fixfiles import create_bucket_line
+from auditor.analysis.iam.resource_policy import insecure_transport_denial
 from auditor.analysis.network import ip_permissions, is_unused_default_vpc
-from auditor.analysis.policy import is_public_principal, statements
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
 from auditor.snapshot.ecr import RegistryScanning
 from auditor.snapshot.rds import DbCluster, DbInstance
@@ -75,12 +76,16 @@ def _registry_rule_matches(
     id="DD001",
     slug="rds-storage-encrypted",
     title="RDS databases are encrypted at rest",
+    action="Encrypt {target} at rest",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.HIGH,
     needs=("rds",),
     effort_minutes=120,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# Encryption cannot be switched on in place: snapshot, copy the snapshot encrypted, "
+        "restore it and move the application over. The cut-over (downtime) is your decision; "
+        "the first step:\n"
         "aws rds create-{snapshot_kind}-snapshot --{kind}-identifier {name} "
         "--{snapshot_kind}-snapshot-identifier {snapshot} --region {region}"
     ),
@@ -130,6 +135,7 @@ def rds_storage_encrypted(snap: Snapshot) -> Iterator[Check]:
     id="DD002",
     slug="rds-deletion-protection-enabled",
     title="RDS databases have deletion protection",
+    action="Turn on deletion protection for {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("rds",),
@@ -174,6 +180,7 @@ def rds_deletion_protection_enabled(snap: Snapshot) -> Iterator[Check]:
     id="DD003",
     slug="rds-backup-retention",
     title="RDS databases keep automated backups long enough",
+    action="Keep automated backups of {target} longer",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("rds",),
@@ -224,12 +231,14 @@ def rds_backup_retention(snap: Snapshot, min_retention_days: int = 7) -> Iterato
     id="DD004",
     slug="vpc-flow-logs-enabled",
     title="VPCs have flow logs",
+    action="Turn on flow logs for {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ec2",),
     effort_minutes=15,
     monthly_cost_usd=2,
     remediation_cmd=(
+        "{bucket_setup}\n"
         "aws ec2 create-flow-logs --resource-type VPC --resource-ids {id} --traffic-type ALL "
         "--log-destination-type s3 --log-destination {destination} --region {region}"
     ),
@@ -261,7 +270,11 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-6
     - https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html
     """
-    destination = f"arn:{snap.partition}:s3:::vpc-flow-logs-{snap.account_id}"
+    bucket = f"vpc-flow-logs-{snap.account_id}"
+    destination = f"arn:{snap.partition}:s3:::{bucket}"
+    home = snap.regions[0] if snap.regions else "us-east-1"
+    # the bucket the logs go to, created by the same fix (AWS adds the delivery policy)
+    setup = ShellText(create_bucket_line(bucket, home))
     for vpc in snap.ec2.vpcs:
         if is_unused_default_vpc(snap, vpc.id):
             continue
@@ -281,6 +294,7 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
                 ok=True,
                 evidence=f"flow log {f.id} records {f.traffic_type} traffic to {f.destination_type}",
                 destination=destination,
+                bucket_setup=setup,
             )
             continue
         if not logs:
@@ -293,13 +307,16 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
                 evidence = f"flow log {f.id} fails to deliver{label}"
             else:
                 evidence = f"flow log {f.id} records {f.traffic_type} traffic only{label}"
-        yield Check.of(vpc, ok=False, evidence=evidence, destination=destination)
+        yield Check.of(
+            vpc, ok=False, evidence=evidence, destination=destination, bucket_setup=setup
+        )
 
 
 @rule(
     id="DD005",
     slug="default-security-group-closed",
     title="Default security groups allow no traffic",
+    action="Remove every rule from the default security group {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ec2",),
@@ -361,6 +378,7 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     id="DD006",
     slug="ebs-encryption-by-default",
     title="EBS encryption by default is on in every region",
+    action="Turn on EBS encryption by default",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ec2",),
@@ -403,6 +421,7 @@ def ebs_encryption_by_default(snap: Snapshot) -> Iterator[Check]:
     id="DD007",
     slug="ecr-scan-on-push",
     title="ECR repositories scan images on push",
+    action="Turn on image scanning on push for {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("ecr",),
@@ -471,6 +490,7 @@ _BPA_ALL_ON = (
     id="DD008",
     slug="s3-account-block-public-access",
     title="S3 Block Public Access is on for the whole account",
+    action="Block public access to S3 for the whole account",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("s3",),
@@ -520,6 +540,7 @@ def s3_account_block_public_access(snap: Snapshot) -> Iterator[Check]:
     id="DD009",
     slug="s3-buckets-block-public-access",
     title="Every S3 bucket is covered by Block Public Access",
+    action="Block public access to the S3 bucket {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.HIGH,
     needs=("s3",),
@@ -581,6 +602,7 @@ def s3_buckets_block_public_access(snap: Snapshot) -> Iterator[Check]:
     id="DD010",
     slug="kms-customer-keys-rotate",
     title="Customer managed KMS keys rotate automatically",
+    action="Turn on automatic rotation for the KMS key {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("kms",),
@@ -621,38 +643,22 @@ def kms_customer_keys_rotate(snap: Snapshot) -> Iterator[Check]:
             yield Check.of(key, ok=on, evidence="automatic rotation is " + ("on" if on else "off"))
 
 
-def _denies_plain_http(doc: object) -> str:
-    """The Sid of a statement refusing every caller any S3 call over plain HTTP ("" if none).
-
-    It must Deny, name every principal, cover object reads and writes, and
-    carry ``Bool``/``BoolIfExists`` ``aws:SecureTransport: false``.
-    """
-    for st in statements(doc if isinstance(doc, dict) else None):
-        if st.effect != "Deny" or not is_public_principal(st.principal):
-            continue
-        if not (st.matches_action("s3:GetObject") and st.matches_action("s3:PutObject")):
-            continue
-        for operator, block in st.condition.items():
-            if str(operator).lower() not in ("bool", "boolifexists") or not isinstance(block, dict):
-                continue
-            for key, value in block.items():
-                values = value if isinstance(value, list) else [value]
-                if str(key).lower() == "aws:securetransport" and any(
-                    str(v).lower() == "false" for v in values
-                ):
-                    return st.sid
-    return ""
-
-
 @rule(
     id="DD011",
     slug="s3-buckets-require-tls",
     title="S3 bucket policies refuse requests over plain HTTP",
+    action="Require TLS in the bucket policy of {target}",
     principle=Principle.DEFENSE_IN_DEPTH,
     severity=Severity.MEDIUM,
     needs=("s3",),
     effort_minutes=10,
     monthly_cost_usd=0,
+    remediation_cmd=(
+        "# Your decision: put-bucket-policy replaces the whole policy. Add the "
+        "DenyInsecureTransport statement (see the rule's Remediation) to the current "
+        "policy, printed here, then put the merged policy back:\n"
+        "aws s3api get-bucket-policy --bucket {name} --query Policy --output text"
+    ),
     frameworks={"cis": ["2.1.1"], "fsbp": ["S3.5"]},
 )
 def s3_buckets_require_tls(snap: Snapshot) -> Iterator[Check]:
@@ -690,8 +696,8 @@ def s3_buckets_require_tls(snap: Snapshot) -> Iterator[Check]:
             yield Check.of(bucket, ok=None, evidence=f"policy could not be read ({code})")
         elif bucket.policy is None:
             yield Check.of(bucket, ok=False, evidence="no bucket policy: plain HTTP is accepted")
-        elif sid := _denies_plain_http(bucket.policy):
-            yield Check.of(bucket, ok=True, evidence=f"statement {sid} denies plain HTTP")
+        elif denial := insecure_transport_denial(bucket.policy):
+            yield Check.of(bucket, ok=True, evidence=f"statement {denial.label} denies plain HTTP")
         else:
             yield Check.of(
                 bucket, ok=False, evidence="no policy statement denies aws:SecureTransport false"

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from auditor.analysis.policy import principals, statements
-from auditor.engine.model import Check, Principle, Severity, rule
+from auditor.analysis.fixfiles import (
+    DEPLOY_ROLE,
+    GITHUB_ISSUER,
+    github_deploy_policy,
+    github_deploy_workflow,
+    github_trust_policy,
+)
+from auditor.analysis.iam import trusted
+from auditor.engine.model import Check, Principle, Severity, ShellText, Tier, rule
 from auditor.snapshot import Snapshot
 
 DA = Principle.DEPLOYMENT_AUTOMATION
@@ -26,31 +35,54 @@ def _ci_deploy_roles(snap: Snapshot) -> list[tuple[str, str]]:
     """(role name, issuer) for roles a CI system can assume through OIDC."""
     out = []
     for role in snap.iam.roles:
-        for st in statements(role.trust_policy):
-            if not st.allows:
-                continue
-            for kind, value in principals(st.principal):
-                if kind != "Federated":
-                    continue
-                issuer = next((i for i in CI_OIDC_ISSUERS if i in value), "")
-                if issuer:
-                    out.append((role.name, issuer))
+        for _, value in trusted(role.trust_policy, "Federated"):
+            issuer = next((i for i in CI_OIDC_ISSUERS if i in value), "")
+            if issuer:
+                out.append((role.name, issuer))
     return out
+
+
+WORKFLOW, TRUST, POLICY = (
+    "github-deploy.yml",
+    "github-deploy-trust.json",
+    "github-deploy-policy.json",
+)
+_COMMIT_WORKFLOW = (
+    "# In your repository: commit github-deploy.yml as .github/workflows/deploy.yml and push "
+    "to main; its first run assumes the role (build directories are services/<repository>: "
+    "adjust them to your layout).\n"
+)
+#: A CI role exists but nothing uses it: the workflow is what is missing, nothing is re-created.
+_STEPS_EXISTING_ROLE = (
+    "# {role} already trusts GitHub Actions: no new OIDC provider or role.\n"
+    "aws iam get-role --role-name {role} --query Role.Arn --output text\n" + _COMMIT_WORKFLOW
+)
+_STEP_PROVIDER = (
+    f"aws iam create-open-id-connect-provider --url https://{GITHUB_ISSUER} "
+    "--client-id-list sts.amazonaws.com\n"
+)
+_STEPS_NEW_ROLE = (
+    "# Your decision: the GitHub repository allowed to deploy. Replace <OWNER>/<REPO> in "
+    "github-deploy-trust.json, then run these two lines without the leading '# ':\n"
+    f"# aws iam create-role --role-name {DEPLOY_ROLE} "
+    f"--assume-role-policy-document file://{TRUST}\n"
+    f"# aws iam put-role-policy --role-name {DEPLOY_ROLE} --policy-name deploy "
+    f"--policy-document file://{POLICY}\n" + _COMMIT_WORKFLOW
+)
 
 
 @rule(
     id="DA001",
     slug="deployment-pipeline-in-use",
     title="Deployments run through a pipeline (CodePipeline or a CI OIDC role in use)",
+    action="Deploy through a pipeline (GitHub Actions with OIDC, or CodePipeline)",
     principle=DA,
     severity=Severity.HIGH,
     needs=("codepipeline", "iam"),
     effort_minutes=240,
     monthly_cost_usd=1,
-    remediation_cmd=(
-        "aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com "
-        "--client-id-list sts.amazonaws.com  # then a deploy role trusting repo:OWNER/REPO:ref:refs/heads/main"
-    ),
+    remediation_cmd="{steps}",
+    tier=Tier.ADVANCED,
 )
 def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Iterator[Check]:
     """
@@ -93,10 +125,21 @@ def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Itera
                 f"no pipeline; CI role {name} ({issuer}) exists but was not used "
                 f"in the last {max_idle_days} days"
             ),
-        )
+            steps=ShellText(_STEPS_EXISTING_ROLE.format(role=shlex.quote(name))),
+        ).with_files({WORKFLOW: github_deploy_workflow(snap, roles[name].arn)})
     else:
+        provider = any(GITHUB_ISSUER in p.url for p in snap.iam.oidc_providers)
+        role_arn = f"arn:{snap.partition}:iam::{snap.account_id}:role/{DEPLOY_ROLE}"
         yield Check.account(
-            ok=False, evidence="no CodePipeline pipeline and no CI OIDC deploy role"
+            ok=False,
+            evidence="no CodePipeline pipeline and no CI OIDC deploy role",
+            steps=ShellText(("" if provider else _STEP_PROVIDER) + _STEPS_NEW_ROLE),
+        ).with_files(
+            {
+                WORKFLOW: github_deploy_workflow(snap, role_arn),
+                TRUST: github_trust_policy(snap),
+                POLICY: github_deploy_policy(snap),
+            }
         )
 
 
@@ -104,6 +147,7 @@ def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Itera
     id="DA002",
     slug="ecs-deployment-circuit-breaker-enabled",
     title="ECS services roll back failed deployments automatically",
+    action="Turn on automatic rollback for {target}",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("ecs",),
@@ -114,6 +158,7 @@ def deployment_pipeline_in_use(snap: Snapshot, max_idle_days: int = 90) -> Itera
         "--deployment-configuration 'deploymentCircuitBreaker={{enable=true,rollback=true}}' "
         "--region {region}"
     ),
+    tier=Tier.STANDARD,
 )
 def ecs_deployment_circuit_breaker_enabled(snap: Snapshot) -> Iterator[Check]:
     """
@@ -166,15 +211,23 @@ def _mutable_reference(image: str) -> str:
     id="DA003",
     slug="images-pinned-by-version-or-digest",
     title="Task definitions pin images by version or digest, not :latest",
+    action="Pin the images of {target} by version or digest",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("ecs",),
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws ecs register-task-definition --family {name} --region {region} "
-        "--cli-input-json file://taskdef.json  # with image {image_base}@sha256:<digest> or a version tag"
+        "aws ecs describe-task-definition --task-definition {name} --region {region} "
+        "--query taskDefinition > taskdef-{name}.json\n"
+        "# Your decision: the image to pin, a version tag you never overwrite or "
+        "{image_base}@sha256:<DIGEST>. Set it in taskdef-{name}.json, delete taskDefinitionArn, "
+        "revision, status, requiresAttributes, compatibilities, registeredAt and registeredBy, "
+        "then run without the leading '# ':\n"
+        "# aws ecs register-task-definition --cli-input-json file://taskdef-{name}.json "
+        "--region {region}"
     ),
+    tier=Tier.STANDARD,
 )
 def images_pinned_by_version_or_digest(snap: Snapshot) -> Iterator[Check]:
     """
@@ -212,10 +265,84 @@ def images_pinned_by_version_or_digest(snap: Snapshot) -> Iterator[Check]:
         )
 
 
+#: An image in a private ECR registry (any account: a shared registry in the
+#: organization counts): ``<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/...``.
+_PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+
+
+def _registry(image: str) -> str:
+    """The registry host of an image reference (Docker Hub for a bare name)."""
+    first = image.split("/", 1)[0]
+    if "/" in image and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+@rule(
+    id="DA007",
+    slug="images-from-private-registry",
+    title="Task definitions pull images from a private ECR registry",
+    action="Move the images of {target} to a private ECR registry",
+    principle=DA,
+    severity=Severity.MEDIUM,
+    needs=("ecs",),
+    effort_minutes=60,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws ecr create-pull-through-cache-rule --ecr-repository-prefix ecr-public "
+        "--upstream-registry-url public.ecr.aws --region {region}"
+    ),
+    tier=Tier.FOUNDATION,
+)
+def images_from_private_registry(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every container of the task definitions in use pulls its image from a
+    private Amazon ECR registry (`<account>.dkr.ecr.<region>.amazonaws.com`,
+    in this account or another one of the organization), not from Docker
+    Hub, `public.ecr.aws`, GitHub's or another public registry.
+
+    ## Why it matters
+    A deployment is only repeatable if the artefact it deploys is yours: an
+    image on a public registry can be changed or deleted by its publisher,
+    is subject to the registry's rate limits when tasks scale out (a Docker
+    Hub pull limit stops a service from starting), and is not covered by
+    your registry's scanning and lifecycle rules (DD rules, DA004, DA005).
+    Images built by your own pipeline and pushed to ECR are the foundation
+    the other deployment practices build on.
+
+    ## Remediation
+    Build and push your own images to ECR, or mirror the public ones through
+    an ECR pull-through cache rule and point the task definition at the
+    cached repository (`<account>.dkr.ecr.<region>.amazonaws.com/ecr-public/...`).
+    The command creates the cache rule for `public.ecr.aws`; Docker Hub needs
+    a Secrets Manager credential (`--credential-arn`).
+
+    ## References
+    - https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html
+    """
+    for td in snap.ecs.task_definitions:
+        public = [
+            (c.name, _registry(c.image)) for c in td.containers if not _PRIVATE_ECR.match(c.image)
+        ]
+        yield Check(
+            resource_id=td.arn,
+            name=td.family,
+            region=td.region,
+            ok=not public,
+            evidence=(
+                "every image comes from a private ECR registry"
+                if not public
+                else "; ".join(f"container {n} pulls from {r}" for n, r in public[:3])
+            ),
+        )
+
+
 @rule(
     id="DA004",
     slug="ecr-tags-immutable",
     title="ECR repositories have immutable tags",
+    action="Make image tags immutable in {target}",
     principle=DA,
     severity=Severity.LOW,
     needs=("ecr",),
@@ -226,6 +353,7 @@ def images_pinned_by_version_or_digest(snap: Snapshot) -> Iterator[Check]:
         "--image-tag-mutability IMMUTABLE --region {region}"
     ),
     frameworks={"fsbp": ["ECR.2"]},
+    tier=Tier.STANDARD,
 )
 def ecr_tags_immutable(snap: Snapshot) -> Iterator[Check]:
     """
@@ -257,6 +385,7 @@ def ecr_tags_immutable(snap: Snapshot) -> Iterator[Check]:
     id="DA005",
     slug="ecr-lifecycle-policy-set",
     title="ECR repositories have a lifecycle policy",
+    action="Add a lifecycle policy to {target}",
     principle=DA,
     severity=Severity.LOW,
     needs=("ecr",),
@@ -268,6 +397,7 @@ def ecr_tags_immutable(snap: Snapshot) -> Iterator[Check]:
         '"countType":"sinceImagePushed","countUnit":"days","countNumber":14}},"action":{{"type":"expire"}}}}]}}\''
     ),
     frameworks={"fsbp": ["ECR.3"]},
+    tier=Tier.STANDARD,
 )
 def ecr_lifecycle_policy_set(snap: Snapshot) -> Iterator[Check]:
     """
@@ -335,6 +465,7 @@ RUNTIME_END_OF_SUPPORT: dict[str, date] = {
     id="DA006",
     slug="lambda-runtime-supported",
     title="Lambda functions run on a supported runtime",
+    action="Move {target} to a supported runtime",
     principle=DA,
     severity=Severity.MEDIUM,
     needs=("lambda",),
@@ -345,6 +476,7 @@ RUNTIME_END_OF_SUPPORT: dict[str, date] = {
         "--runtime {successor} --region {region}  # after testing on the new runtime"
     ),
     frameworks={"fsbp": ["Lambda.2"]},
+    tier=Tier.FOUNDATION,
 )
 def lambda_runtime_supported(snap: Snapshot) -> Iterator[Check]:
     """

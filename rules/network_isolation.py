@@ -7,10 +7,16 @@ internet-gateway route + network ACL + security group), computed by
 :mod:`auditor.analysis.reachability`: NI007 reports databases and admin ports
 the internet can reach today, NI008 those that one change would expose.
 
-Security group rules are judged on *ingress only* and on *world* sources
-only (``0.0.0.0/0`` or ``::/0``): a rule admitting another security group, a
-prefix list or a narrower CIDR (down to a ``/32``) is not "open to the
+Security group rules are judged on *ingress only* and on sources that admit
+*the internet at large*, one definition for NI003-NI005 and the path rules
+(:func:`auditor.analysis.ipspace.admits_the_internet`): ``0.0.0.0/0``,
+``::/0``, and any range holding at least a ``/8``'s worth of internet
+addresses (an IPv6 ``/32``'s), such as ``0.0.0.0/1``, ``8.0.0.0/7`` or
+``::/1``. A rule admitting another security group or a narrower CIDR (an
+office ``/24`` or ``/32``, a private ``10.0.0.0/8``) is not "open to the
 internet", and neither is 80/443 open to the world (a load balancer's job).
+A rule admitting a managed prefix list is undecided (UNKNOWN) when it
+covers the ports in question: the lists' entries are not collected.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 
-from auditor.analysis.ipspace import format_ports
+from auditor.analysis.ipspace import admits_the_internet, format_ports
 from auditor.analysis.network import ip_permissions, subnet_is_public
 from auditor.analysis.reachability import (
     PROTOCOLS,
@@ -83,16 +89,27 @@ def _opens_any(r: SgRule, ports: Iterable[int], protocols: tuple[str, ...]) -> b
     return any(r.covers_port(p, proto) for p in ports for proto in protocols)
 
 
+def from_the_internet(r: SgRule) -> bool:
+    """The rule's source admits the internet at large (:func:`admits_the_internet`):
+    ``0.0.0.0/0``, ``::/0``, and any range holding a /8's worth of internet
+    addresses such as ``0.0.0.0/1`` or ``::/1``, the same test the path
+    analysis (NI007, ZT001) applies to its sources."""
+    source = r.cidr or r.ipv6_cidr
+    return bool(source) and admits_the_internet(source)
+
+
 def _world_sg_checks(
     snap: Snapshot, offends: Callable[[SgRule], bool], what: str
 ) -> Iterator[Check]:
-    """One check per security group: FAIL when an ingress rule open to the world ``offends``."""
+    """One check per security group: FAIL when an ingress rule from the internet ``offends``;
+    UNKNOWN when only a rule from a prefix list (whose entries are not collected) might."""
     for sg in snap.ec2.security_groups:
-        bad = [r for r in sg.ingress if r.open_to_world and offends(r)]
-        yield _sg_check(sg, bad, what)
+        bad = [r for r in sg.ingress if from_the_internet(r) and offends(r)]
+        unsure = [r for r in sg.ingress if r.prefix_list_id and offends(r)]
+        yield _sg_check(sg, bad, unsure, what)
 
 
-def _sg_check(sg: SecurityGroup, bad: list[SgRule], what: str) -> Check:
+def _sg_check(sg: SecurityGroup, bad: list[SgRule], unsure: list[SgRule], what: str) -> Check:
     if bad:
         return Check.of(
             sg,
@@ -100,10 +117,18 @@ def _sg_check(sg: SecurityGroup, bad: list[SgRule], what: str) -> Check:
             evidence=f"{sg.id} allows {_listing(bad)}",
             permissions=ip_permissions(bad),
         )
+    if unsure:
+        return Check.of(
+            sg,
+            ok=None,
+            evidence=f"{sg.id} allows {_listing(unsure)}: the prefix list's entries are "
+            "not collected, so whether it admits the internet is unknown",
+            permissions="[]",
+        )
     return Check.of(
         sg,
         ok=True,
-        evidence=f"{sg.id}: no ingress rule opens {what} to 0.0.0.0/0 or ::/0",
+        evidence=f"{sg.id}: no ingress rule opens {what} to the internet",
         permissions="[]",
     )
 
@@ -123,6 +148,7 @@ def _standalone_instances(snap: Snapshot) -> Iterator[DbInstance]:
     id="NI001",
     slug="rds-not-publicly-accessible",
     title="RDS DB instances are not publicly accessible",
+    action="Turn off public accessibility of {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.CRITICAL,
     needs=("rds",),
@@ -168,6 +194,7 @@ def rds_not_publicly_accessible(snap: Snapshot) -> Iterator[Check]:
     id="NI002",
     slug="rds-subnet-group-private",
     title="RDS databases sit in subnet groups without internet-routed subnets",
+    action="Move {target} to a subnet group of private subnets",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.HIGH,
     needs=("rds", "ec2"),
@@ -182,8 +209,10 @@ def rds_subnet_group_private(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     For every DB cluster and every DB instance outside a cluster, no subnet of
-    its DB subnet group has a default route (`0.0.0.0/0` or `::/0`) to an
-    internet gateway, through its own or the VPC's main route table.
+    its DB subnet group routes internet addresses to an internet gateway
+    (usually by a default route, `0.0.0.0/0` or `::/0`; a `0.0.0.0/1` route
+    counts too: longest prefix match decides), through its own or the VPC's
+    main route table.
 
     ## Why it matters
     RDS may place (or fail over) the database into any subnet of its group.
@@ -237,6 +266,7 @@ def rds_subnet_group_private(snap: Snapshot) -> Iterator[Check]:
     id="NI003",
     slug="sg-no-world-admin-ports",
     title="Security groups do not open SSH or RDP to the internet",
+    action="Close SSH and RDP to the internet in {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.HIGH,
     needs=("ec2",),
@@ -251,9 +281,13 @@ def rds_subnet_group_private(snap: Snapshot) -> Iterator[Check]:
 def sg_no_world_admin_ports(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    No security group has an ingress rule from `0.0.0.0/0` or `::/0` covering
-    port 22 (SSH) or 3389 (RDP) over TCP, UDP or all protocols. Rules that
-    admit another security group, a prefix list or a narrower CIDR pass.
+    No security group has an ingress rule from the internet covering port 22
+    (SSH) or 3389 (RDP) over TCP, UDP or all protocols. "From the internet"
+    means `0.0.0.0/0`, `::/0` or any range holding at least a `/8`'s worth
+    of internet addresses (an IPv6 `/32`'s), e.g. `0.0.0.0/1` or `::/1`: the
+    same test as NI007's. Rules that admit another security group or a
+    narrower CIDR pass; a rule admitting a managed prefix list makes the
+    group UNKNOWN (the list's entries are not collected).
 
     ## Why it matters
     Internet-wide scanners find an open SSH or RDP port within minutes and
@@ -280,6 +314,7 @@ def sg_no_world_admin_ports(snap: Snapshot) -> Iterator[Check]:
     id="NI004",
     slug="sg-no-world-database-ports",
     title="Security groups do not open database ports to the internet",
+    action="Close the database ports to the internet in {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.CRITICAL,
     needs=("ec2",),
@@ -294,10 +329,12 @@ def sg_no_world_admin_ports(snap: Snapshot) -> Iterator[Check]:
 def sg_no_world_database_ports(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    No security group has a TCP (or all-traffic) ingress rule from `0.0.0.0/0`
-    or `::/0` covering a database port: 3306 (MySQL/MariaDB), 5432
-    (PostgreSQL), 1433 (SQL Server), 1521 (Oracle), 27017 (MongoDB), 6379
-    (Redis) or 9200 (Elasticsearch/OpenSearch).
+    No security group has a TCP (or all-traffic) ingress rule from the
+    internet (as NI003 defines it: `0.0.0.0/0`, `::/0` or any range holding
+    a `/8`'s worth of internet addresses) covering a database port: 3306
+    (MySQL/MariaDB), 5432 (PostgreSQL), 1433 (SQL Server), 1521 (Oracle),
+    27017 (MongoDB), 6379 (Redis) or 9200 (Elasticsearch/OpenSearch). A
+    prefix-list source covering one makes the group UNKNOWN.
 
     ## Why it matters
     A database port open to the world is found by scanners within minutes;
@@ -326,6 +363,7 @@ def sg_no_world_database_ports(snap: Snapshot) -> Iterator[Check]:
     id="NI005",
     slug="sg-no-world-all-ports",
     title="Security groups do not open all ports to the internet",
+    action="Close all-port access from the internet in {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.CRITICAL,
     needs=("ec2",),
@@ -340,8 +378,9 @@ def sg_no_world_database_ports(snap: Snapshot) -> Iterator[Check]:
 def sg_no_world_all_ports(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    No security group has an ingress rule from `0.0.0.0/0` or `::/0` allowing
-    all traffic (protocol `-1`) or every TCP or UDP port (`0-65535`).
+    No security group has an ingress rule from the internet (as NI003
+    defines it) allowing all traffic (protocol `-1`) or every TCP or UDP port
+    (`0-65535`). A prefix-list source doing so makes the group UNKNOWN.
 
     ## Why it matters
     Such a rule turns the security group off: every service listening on the
@@ -404,6 +443,7 @@ def _network_configuration(subnets: tuple[str, ...], groups: tuple[str, ...]) ->
     id="NI006",
     slug="ecs-service-no-public-ip",
     title="ECS services do not assign public IP addresses to tasks",
+    action="Stop assigning public IP addresses to the tasks of {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.HIGH,
     needs=("ecs",),
@@ -490,16 +530,17 @@ def _ports_text(ports: list[tuple[str, int, str]]) -> str:
 
 
 def _uncollected(snap: Snapshot, services: tuple[str, ...]) -> Iterator[Check]:
-    """One UNKNOWN per region where a service holding resources to judge was not collected."""
+    """One UNKNOWN per region where a service holding resources to judge was not
+    collected, or some of its resources were not (resource gaps)."""
     missing: dict[str, list[str]] = {}
     for service in services:
-        for c in snap.coverage_of(service):
-            if c.is_gap:
+        for c in snap.coverage_of(service) + snap.resource_gaps(service):
+            if c.is_gap and service not in missing.get(c.region, []):
                 missing.setdefault(c.region, []).append(service)
     for region, names in sorted(missing.items()):
         yield Check.account(
             ok=None,
-            evidence=f"{', '.join(names)} not collected in {region}: "
+            evidence=f"{', '.join(names)} not (fully) collected in {region}: "
             "those resources' paths from the internet were not judged",
             region=region,
         )
@@ -533,6 +574,7 @@ def _not_exposed(reach: ResourceReach, sensitive: list[tuple[str, int, str]]) ->
     id="NI007",
     slug="databases-and-admin-ports-not-internet-reachable",
     title="No database or admin port is reachable from the internet",
+    action="Close the internet path to {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.CRITICAL,
     needs=("ec2",),
@@ -542,6 +584,9 @@ def _not_exposed(reach: ResourceReach, sensitive: list[tuple[str, int, str]]) ->
         "aws ec2 revoke-security-group-ingress --group-id {group_id} "
         "--ip-permissions {permissions} --region {region}"
     ),
+    # The same open door, seen from the security group's side (NI003-NI005)
+    # and as a bastion (ZT001): counted once, here (docs/scoring.md).
+    supersedes=("NI003", "NI004", "NI005", "ZT001"),
 )
 def databases_and_admin_ports_not_internet_reachable(snap: Snapshot) -> Iterator[Check]:
     """
@@ -564,7 +609,9 @@ def databases_and_admin_ports_not_internet_reachable(snap: Snapshot) -> Iterator
 
     "The internet at large" means an internet-scale source: `0.0.0.0/0`,
     `::/0`, or anything holding at least a `/8` worth of internet addresses
-    (an IPv6 `/32`). A port open only to an office `/32` passes, and the
+    (an IPv6 `/32`), the same definition as NI003-NI005. A rule admitting a managed
+    prefix list counts as admitting no internet address here: the list's
+    entries are not collected (NI003-NI005 report such a group as UNKNOWN). A port open only to an office `/32` passes, and the
     evidence says so. A database may sit in any subnet of its DB subnet
     group, so its most exposed subnet counts. Resources whose service was
     not collected get an UNKNOWN per region.
@@ -621,13 +668,14 @@ def databases_and_admin_ports_not_internet_reachable(snap: Snapshot) -> Iterator
             + path_text(placement, grant, reach.label),
             group_id=grant.group_id,
             permissions=ip_permissions([grant.rule]),
-        )
+        ).about(grant.group_id)
 
 
 @rule(
     id="NI008",
     slug="databases-and-admin-ports-not-one-change-from-internet",
     title="No database or admin port is one change away from the internet",
+    action="Remove the one-change path to the internet of {target}",
     principle=Principle.NETWORK_ISOLATION,
     severity=Severity.MEDIUM,
     needs=("ec2",),

@@ -4,28 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.engine.model import Check, Principle, Rule, Severity, rule
+from auditor.analysis.fixfiles import (
+    DASHBOARD_NAME,
+    TOPIC_SETUP,
+    dashboard_body,
+    query_definitions,
+    topic_fields,
+)
+from auditor.engine.model import Check, Principle, Severity, Tier, rule
 from auditor.snapshot import Snapshot
-from auditor.snapshot.cloudtrail import Trail
-from auditor.snapshot.cloudwatch import Alarm, MetricFilter
+from auditor.snapshot.cloudwatch import Alarm
 
 OB = Principle.OBSERVABILITY
+
+#: The retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_VALUES: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+#: The retention the remediation suggests when no minimum is configured.
+SUGGESTED_RETENTION_DAYS = 365
 
 
 @rule(
     id="OB001",
     slug="ecs-container-insights-enabled",
     title="ECS clusters have Container Insights enabled",
+    action="Enable Container Insights on {target}",
     principle=OB,
     severity=Severity.HIGH,
     needs=("ecs",),
     effort_minutes=5,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws ecs update-cluster-settings --cluster {name} "
+        "aws ecs update-cluster --cluster {name} "
         "--settings name=containerInsights,value=enabled --region {region}"
     ),
     frameworks={"fsbp": ["ECS.12"]},
+    tier=Tier.STANDARD,
 )
 def ecs_container_insights_enabled(snap: Snapshot) -> Iterator[Check]:
     """
@@ -56,15 +72,17 @@ def ecs_container_insights_enabled(snap: Snapshot) -> Iterator[Check]:
     id="OB002",
     slug="cloudwatch-dashboard-exists",
     title="At least one CloudWatch dashboard exists",
+    action="Create a CloudWatch dashboard for the account's services",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("cloudwatch",),
     effort_minutes=60,
-    monthly_cost_usd=3,
+    monthly_cost_usd=0,  # the first three dashboards are free
     remediation_cmd=(
-        "aws cloudwatch put-dashboard --dashboard-name operations "
-        "--dashboard-body file://dashboard.json --region {region}"
+        "aws cloudwatch put-dashboard --dashboard-name {dashboard} "
+        "--dashboard-body file://{body} --region {region}"
     ),
+    tier=Tier.STANDARD,
 )
 def cloudwatch_dashboard_exists(snap: Snapshot) -> Iterator[Check]:
     """
@@ -84,14 +102,18 @@ def cloudwatch_dashboard_exists(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Dashboards.html
     """
     names = sorted(d.name for d in snap.cloudwatch.dashboards)
-    yield Check.account(
+    body = f"dashboard-{DASHBOARD_NAME}.json"
+    check = Check.account(
         ok=bool(names),
         evidence=(
             f"{len(names)} dashboard(s): {', '.join(names[:5])}"
             if names
             else "no CloudWatch dashboard"
         ),
+        dashboard=DASHBOARD_NAME,
+        body=body,
     )
+    yield check if names else check.with_files({body: dashboard_body(snap)})
 
 
 def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
@@ -102,18 +124,21 @@ def _alarmed_values(alarms: tuple[Alarm, ...], dimension: str) -> set[str]:
     id="OB003",
     slug="ecs-services-have-alarms",
     title="ECS services are covered by a CloudWatch alarm",
+    action="Add a CloudWatch alarm for {target}",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("ecs", "cloudwatch"),
     effort_minutes=15,
     monthly_cost_usd=0.1,
-    remediation_cmd=(
+    remediation_cmd=TOPIC_SETUP
+    + (
         "aws cloudwatch put-metric-alarm --alarm-name {name}-cpu-high --namespace AWS/ECS "
         "--metric-name CPUUtilization --dimensions Name=ClusterName,Value={cluster} "
         "Name=ServiceName,Value={name} --statistic Average --period 300 --evaluation-periods 2 "
         "--threshold 80 --comparison-operator GreaterThanThreshold "
         "--alarm-actions {topic} --region {region}"
     ),
+    tier=Tier.ADVANCED,
 )
 def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
     """
@@ -141,7 +166,7 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
             ok=ok,
             evidence="alarmed" if ok else f"no alarm has ServiceName={service.name}",
             cluster=cluster,
-            topic=f"arn:aws:sns:{service.region}:{snap.account_id}:alerts",
+            **topic_fields(snap, service.region),
         )
 
 
@@ -149,18 +174,21 @@ def ecs_services_have_alarms(snap: Snapshot) -> Iterator[Check]:
     id="OB004",
     slug="lambda-errors-alarmed",
     title="Lambda functions have an alarm on errors",
+    action="Add an errors alarm for {target}",
     principle=OB,
     severity=Severity.MEDIUM,
     needs=("lambda", "cloudwatch"),
     effort_minutes=10,
     monthly_cost_usd=0.1,
-    remediation_cmd=(
+    remediation_cmd=TOPIC_SETUP
+    + (
         "aws cloudwatch put-metric-alarm --alarm-name {name}-errors --namespace AWS/Lambda "
         "--metric-name Errors --dimensions Name=FunctionName,Value={name} --statistic Sum "
         "--period 300 --evaluation-periods 1 --threshold 1 "
         "--comparison-operator GreaterThanOrEqualToThreshold --alarm-actions {topic} "
         "--region {region}"
     ),
+    tier=Tier.ADVANCED,
 )
 def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
     """
@@ -189,7 +217,7 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
             fn,
             ok=ok,
             evidence="errors alarmed" if ok else f"no Errors alarm for FunctionName={fn.name}",
-            topic=f"arn:aws:sns:{fn.region}:{snap.account_id}:alerts",
+            **topic_fields(snap, fn.region),
         )
 
 
@@ -197,15 +225,20 @@ def lambda_errors_alarmed(snap: Snapshot) -> Iterator[Check]:
     id="OB005",
     slug="alarms-have-actions",
     title="CloudWatch alarms notify someone",
+    action="Give {target} an action that notifies someone",
     principle=OB,
     severity=Severity.LOW,
     needs=("cloudwatch",),
     effort_minutes=5,
     monthly_cost_usd=0,
-    remediation_cmd=(
-        "aws cloudwatch put-metric-alarm --alarm-name {name} --alarm-actions {topic} "
-        "--region {region}  # repeat the alarm's other settings"
+    remediation_cmd=TOPIC_SETUP
+    + (
+        "# put-metric-alarm replaces the whole alarm: repeat its metric, statistic, period and "
+        "threshold (aws cloudwatch describe-alarms --alarm-names {name} --region {region}), "
+        "then add: --alarm-actions {topic}\n"
+        "aws cloudwatch enable-alarm-actions --alarm-names {name} --region {region}"
     ),
+    tier=Tier.ADVANCED,
 )
 def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     """
@@ -228,7 +261,7 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
             alarm,
             ok=ok,
             evidence="notifies " + ", ".join(alarm.alarm_actions[:2]) if ok else why,
-            topic=f"arn:aws:sns:{alarm.region}:{snap.account_id}:alerts",
+            **topic_fields(snap, alarm.region),
         )
 
 
@@ -236,16 +269,17 @@ def alarms_have_actions(snap: Snapshot) -> Iterator[Check]:
     id="OB006",
     slug="logs-insights-queries-saved",
     title="Logs Insights queries are saved for the common questions",
+    action="Save Logs Insights queries for the common questions",
     principle=OB,
-    severity=Severity.LOW,
+    severity=Severity.MEDIUM,
     needs=("logs", "logs-queries"),
     effort_minutes=30,
     monthly_cost_usd=0,
     remediation_cmd=(
-        "aws logs put-query-definition --name errors-by-service "
-        "--query-string 'fields @timestamp, @message | filter @message like /ERROR/ "
-        "| stats count() by @logStream' --region {region}"
+        "for q in query-*.json; do aws logs put-query-definition --cli-input-json "
+        'file://"$q" --region {groups_region}; done'
     ),
+    tier=Tier.STANDARD,
 )
 def logs_insights_queries_saved(snap: Snapshot) -> Iterator[Check]:
     """
@@ -267,237 +301,201 @@ def logs_insights_queries_saved(snap: Snapshot) -> Iterator[Check]:
     if not snap.logs.log_groups:
         return  # nothing to query: not applicable
     names = sorted(q.name for q in snap.logs.query_definitions)
-    yield Check.account(
+    region = sorted(g.region for g in snap.logs.log_groups)[0]
+    check = Check.account(
         ok=bool(names),
         evidence=f"{len(names)} saved query(ies)" if names else "no saved Logs Insights query",
+        groups_region=region,
     )
+    yield check if names else check.with_files(query_definitions(snap, region))
 
 
-# --- CIS 4.x: metric filters and alarms on the CloudTrail log group --------------------------
+# --- foundation: workload logs collected and kept
 
 
-def _trail_log_groups(snap: Snapshot) -> dict[str, Trail]:
-    """Log group name -> the logging multi-region trail that delivers to it."""
-    out: dict[str, Trail] = {}
-    for trail in snap.cloudtrail.trails:
-        arn = trail.cloudwatch_logs_log_group_arn
-        if trail.is_multi_region and trail.is_logging and arn:
-            # arn:aws:logs:region:account:log-group:NAME:*
-            parts = arn.split(":")
-            if len(parts) >= 7:
-                out[parts[6]] = trail
-    return out
-
-
-def _filter_alarmed(snap: Snapshot, mf: MetricFilter) -> bool:
-    metrics = {(m.namespace, m.name) for m in mf.metrics}
-    return any(
-        (a.namespace, a.metric_name) in metrics and a.actions_enabled and a.alarm_actions
-        for a in snap.cloudwatch.alarms
-        if a.region == mf.region
-    )
-
-
-def _cis_monitor(snap: Snapshot, tokens: tuple[str, ...], what: str) -> Iterator[Check]:
-    groups = _trail_log_groups(snap)
-    if not snap.cloudtrail.trails:
-        return  # AL rules report the missing trail; nothing to monitor here
-    if not groups:
-        yield Check.account(
-            ok=False,
-            evidence=f"no multi-region trail delivers to CloudWatch Logs, so {what} cannot be alarmed",
-            log_group="CLOUDTRAIL_LOG_GROUP",
-        )
-        return
-    matching = [
-        mf
-        for mf in snap.logs.metric_filters
-        if mf.log_group in groups and all(t.lower() in mf.pattern.lower() for t in tokens)
-    ]
-    alarmed = [mf for mf in matching if _filter_alarmed(snap, mf)]
-    group = sorted(groups)[0]
-    if alarmed:
-        evidence = f"metric filter {alarmed[0].name} on {alarmed[0].log_group} is alarmed"
-    elif matching:
-        evidence = f"metric filter {matching[0].name} exists but no alarm with an action uses it"
-    else:
-        evidence = f"no metric filter for {what} on {group}"
-    yield Check.account(ok=bool(alarmed), evidence=evidence, log_group=group)
-
-
-def _cis_cmd(name: str, pattern: str) -> str:
-    pattern = pattern.replace("{", "{{").replace("}", "}}")  # literal braces in the template
-    return (
-        f"aws logs put-metric-filter --log-group-name {{log_group}} --filter-name {name} "
-        f"--metric-transformations metricName={name},metricNamespace=CISBenchmark,metricValue=1 "
-        f"--filter-pattern '{pattern}' && aws cloudwatch put-metric-alarm --alarm-name {name} "
-        f"--namespace CISBenchmark --metric-name {name} --statistic Sum --period 300 "
-        f"--evaluation-periods 1 --threshold 1 --comparison-operator "
-        f"GreaterThanOrEqualToThreshold --alarm-actions arn:aws:sns:{{region}}:{{account}}:alerts"
-    )
-
-
-_CIS_DOC = """
+@rule(
+    id="OB013",
+    slug="ecs-task-definition-logging",
+    title="ECS containers send their logs somewhere",
+    action="Send the container logs of {target} to CloudWatch Logs",
+    principle=OB,
+    severity=Severity.MEDIUM,
+    needs=("ecs",),
+    effort_minutes=30,
+    monthly_cost_usd=2,
+    remediation_cmd=(
+        "aws ecs describe-task-definition --task-definition {name} --region {region} "
+        "--query taskDefinition --output json | jq --arg group {log_group} --arg region {region} "
+        "'{{family, taskRoleArn, executionRoleArn, networkMode, requiresCompatibilities, cpu, "
+        "memory, runtimePlatform, ephemeralStorage, pidMode, ipcMode, proxyConfiguration, "
+        "volumes, placementConstraints, containerDefinitions: [.containerDefinitions[] | "
+        '.logConfiguration //= {{logDriver: "awslogs", options: {{"awslogs-group": $group, '
+        '"awslogs-region": $region, "awslogs-create-group": "true", '
+        '"awslogs-stream-prefix": "ecs"}}}}]}} | with_entries(select(.value != null))\' '
+        "> taskdef.json && aws ecs register-task-definition --cli-input-json file://taskdef.json "
+        "--region {region}"
+    ),
+    frameworks={"fsbp": ["ECS.9"]},
+    tier=Tier.FOUNDATION,
+    formerly=("AL007",),
+)
+def ecs_task_definition_logging(snap: Snapshot) -> Iterator[Check]:
+    """
     ## What it checks
-    A metric filter on the log group of a logging multi-region CloudTrail trail
-    matches {what}, and an alarm with an action watches its metric.
+    Every container of every collected task definition (the revisions
+    services run and the latest active revision of each family) has a log
+    configuration (`logConfiguration.logDriver`: `awslogs`, `awsfirelens`,
+    `splunk`, ...).
 
     ## Why it matters
-    {why}
+    Without a log driver a container's output is lost when the task stops:
+    no record of errors, of requests served, or of what an intruder ran.
 
     ## Remediation
-    Create the metric filter and an alarm with an SNS action (one pair per
-    event class). Requires the trail to deliver to CloudWatch Logs.
+    Register a new revision with a log configuration and deploy it. The
+    command (needs `jq`) copies the revision, adds an `awslogs` configuration
+    to each container without one (log group `/ecs/<family>`, created on
+    first start: the execution role needs `logs:CreateLogGroup`,
+    `logs:CreateLogStream` and `logs:PutLogEvents`), and registers it; then
+    `aws ecs update-service --task-definition <family>` rolls it out. Set a
+    retention on the new log group (OB014). Ingestion is 0.50 USD per GB.
 
     ## References
-    - CIS AWS Foundations Benchmark v5.0.0, control {cis} (section 4, Monitoring)
-    - Security Hub control {control} (CIS standard; not part of FSBP)
-    - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html
-"""
-
-
-def _cis_monitor_rule(
-    *,
-    id: str,
-    slug: str,
-    title: str,
-    metric: str,
-    pattern: str,
-    tokens: tuple[str, ...],
-    what: str,
-    why: str,
-    cis: str,
-    control: str,
-) -> Rule:
-    """One CIS 4.x monitoring rule: the same check, its own event class.
-
-    ``tokens`` are what a metric filter's pattern must mention to count as
-    watching the event class; ``pattern`` is the filter the command creates.
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/ecs-controls.html#ecs-9
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
     """
+    for td in snap.ecs.task_definitions:
+        bare = [c.name for c in td.containers if not c.log_driver]
+        drivers = sorted({c.log_driver for c in td.containers if c.log_driver})
+        if bare:
+            evidence = f"container(s) without a log configuration: {', '.join(bare)}"
+        elif drivers:
+            evidence = f"every container logs ({', '.join(drivers)})"
+        else:
+            evidence = "no containers"
+        yield Check(
+            resource_id=td.arn,
+            ok=not bare,
+            evidence=evidence,
+            region=td.region,
+            name=f"{td.family}:{td.revision}",
+            fields={"log_group": f"/ecs/{td.family}"},
+        )
 
-    def check(snap: Snapshot) -> Iterator[Check]:
-        yield from _cis_monitor(snap, tokens, what)
 
-    check.__name__ = slug.replace("-", "_")
-    check.__doc__ = _CIS_DOC.format(what=what, why=why, cis=cis, control=control)
-    return rule(
-        id=id,
-        slug=slug,
-        title=title,
-        principle=OB,
-        severity=Severity.LOW,
-        needs=("cloudtrail", "logs", "cloudwatch"),
-        effort_minutes=15,
-        monthly_cost_usd=0.1,
-        remediation_cmd=_cis_cmd(metric, pattern),
-        frameworks={"cis": [cis]},
-    )(check)
+def _suggested_retention(min_retention_days: int) -> int:
+    target = min_retention_days if min_retention_days > 0 else SUGGESTED_RETENTION_DAYS
+    for days in LOG_RETENTION_VALUES:
+        if days >= target:
+            return days
+    return LOG_RETENTION_VALUES[-1]
 
 
-unauthorized_api_calls_alarmed = _cis_monitor_rule(
-    id="OB007",
-    slug="unauthorized-api-calls-alarmed",
-    title="Unauthorised API calls raise an alarm",
-    metric="UnauthorizedAPICalls",
-    pattern='{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
-    tokens=("UnauthorizedOperation", "AccessDenied"),
-    what="unauthorised API calls (`UnauthorizedOperation`, `AccessDenied`)",
-    why=(
-        "A burst of denied calls is often the first trace of stolen credentials probing "
-        "what they can do, or of a deployment that lost a permission."
+@rule(
+    id="OB014",
+    slug="log-group-retention-set",
+    title="CloudWatch log groups have a retention period",
+    action="Set a retention period on {target}",
+    principle=OB,
+    severity=Severity.LOW,
+    needs=("logs",),
+    effort_minutes=5,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws logs put-retention-policy --log-group-name {name} --retention-in-days {days} "
+        "--region {region}"
     ),
-    cis="4.1",
-    control="CloudWatch.2",
+    tier=Tier.FOUNDATION,
+    formerly=("AL008",),
 )
+def log_group_retention_set(snap: Snapshot, min_retention_days: int = 0) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every CloudWatch Logs log group has a retention period ("never expire"
+    fails). With `min_retention_days` above 0 (default 0: any retention
+    passes), shorter retentions fail too, e.g. `OB014: {min_retention_days:
+    365}` for an audit requirement of one year.
 
-console_signin_without_mfa_alarmed = _cis_monitor_rule(
-    id="OB008",
-    slug="console-signin-without-mfa-alarmed",
-    title="Console sign-in without MFA raises an alarm",
-    metric="ConsoleSigninWithoutMFA",
-    pattern='{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
-    tokens=("ConsoleLogin", "MFAUsed"),
-    what="console sign-ins without MFA",
-    why=(
-        "A password-only console sign-in is the classic account takeover; "
-        "it should never go unnoticed."
-    ),
-    cis="4.2",
-    control="CloudWatch.3",
-)
+    ## Why it matters
+    A retention period is a decision about how long the record is kept: long
+    enough for investigations and audits, and no longer than the data is
+    needed (logs hold personal data and secrets leak into them). "Never
+    expire" is no decision: the bill grows forever (0.03 USD per GB-month)
+    and old data is kept for no reason.
 
-root_usage_alarmed = _cis_monitor_rule(
-    id="OB009",
-    slug="root-usage-alarmed",
-    title="Use of the root user raises an alarm",
-    metric="RootAccountUsage",
-    pattern=(
-        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-        '&& $.eventType != "AwsServiceEvent" }'
-    ),
-    tokens=("userIdentity.type", "Root"),
-    what="use of the root user",
-    why="The root user should be used almost never; every use deserves a human look.",
-    cis="4.3",
-    control="CloudWatch.1",
-)
+    ## Remediation
+    One command per log group. It suggests 365 days (or the smallest allowed
+    value at or above `min_retention_days`); pick what your investigations and
+    obligations need. Shortening deletes older events.
 
-iam_policy_changes_alarmed = _cis_monitor_rule(
-    id="OB010",
-    slug="iam-policy-changes-alarmed",
-    title="IAM policy changes raise an alarm",
-    metric="IAMPolicyChanges",
-    pattern=(
-        "{ ($.eventName=PutRolePolicy) || ($.eventName=AttachRolePolicy) || "
-        "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || "
-        "($.eventName=CreatePolicyVersion) || ($.eventName=PutUserPolicy) || "
-        "($.eventName=AttachUserPolicy) || ($.eventName=DetachRolePolicy) }"
-    ),
-    tokens=("PutRolePolicy", "AttachRolePolicy", "CreatePolicy"),
-    what="IAM policy changes",
-    why="Privilege changes are how an intruder makes access stick; they should be rare and seen.",
-    cis="4.4",
-    control="CloudWatch.4",
-)
+    ## References
+    - https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention
+    """
+    days = str(_suggested_retention(min_retention_days))
+    for group in snap.logs.log_groups:
+        have = group.retention_days
+        if have is None:
+            yield Check.of(group, ok=False, evidence="retention is never expire", days=days)
+        elif have < min_retention_days:
+            yield Check.of(
+                group,
+                ok=False,
+                evidence=f"retention is {have} days (minimum {min_retention_days})",
+                days=days,
+            )
+        else:
+            yield Check.of(group, ok=True, evidence=f"retention is {have} days", days=days)
 
-cloudtrail_changes_alarmed = _cis_monitor_rule(
-    id="OB011",
-    slug="cloudtrail-changes-alarmed",
-    title="CloudTrail configuration changes raise an alarm",
-    metric="CloudTrailChanges",
-    pattern=(
-        "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || "
-        "($.eventName = DeleteTrail) || ($.eventName = StartLogging) || "
-        "($.eventName = StopLogging) }"
-    ),
-    tokens=("UpdateTrail", "DeleteTrail", "StopLogging"),
-    what="CloudTrail configuration changes",
-    why=(
-        "Stopping or changing the trail blinds the audit log; "
-        "it is the first move of a careful intruder."
-    ),
-    cis="4.5",
-    control="CloudWatch.5",
-)
 
-security_group_changes_alarmed = _cis_monitor_rule(
-    id="OB012",
-    slug="security-group-changes-alarmed",
-    title="Security group changes raise an alarm",
-    metric="SecurityGroupChanges",
-    pattern=(
-        "{ ($.eventName = AuthorizeSecurityGroupIngress) || "
-        "($.eventName = AuthorizeSecurityGroupEgress) || "
-        "($.eventName = RevokeSecurityGroupIngress) || "
-        "($.eventName = RevokeSecurityGroupEgress) || "
-        "($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }"
+@rule(
+    id="OB015",
+    slug="lambda-logs-collected",
+    title="Lambda functions write their logs to CloudWatch Logs",
+    action="Give {target} the permissions to write its logs",
+    principle=OB,
+    severity=Severity.MEDIUM,
+    needs=("lambda", "logs"),
+    effort_minutes=15,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws iam attach-role-policy --role-name {role_name} --policy-arn "
+        "arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     ),
-    tokens=("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"),
-    what="security group changes",
-    why=(
-        "A security group opened to the world is the most common way "
-        "a private resource becomes public."
-    ),
-    cis="4.10",
-    control="CloudWatch.10",
+    tier=Tier.FOUNDATION,
 )
+def lambda_logs_collected(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every Lambda function has its log group (`/aws/lambda/<function name>`)
+    in its region: Lambda creates it the first time the function writes a
+    log line, so a function without one has never logged.
+
+    ## Why it matters
+    A function's log group is the only record of what it did: errors,
+    timeouts, and for a database bridge every query it ran. A missing log
+    group means either the function never ran, or its execution role cannot
+    write logs (`logs:CreateLogGroup`, `logs:CreateLogStream`,
+    `logs:PutLogEvents`) and every invocation goes unrecorded.
+
+    ## Remediation
+    Give the execution role the AWS managed `AWSLambdaBasicExecutionRole`
+    policy (or the three actions on the function's own log group), then
+    invoke the function once. If the function never runs, consider deleting it.
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+    """
+    groups = {(g.region, g.name) for g in snap.logs.log_groups}
+    partition = snap.partition
+    for fn in snap.lambda_.functions:
+        name = f"/aws/lambda/{fn.name}"
+        ok = (fn.region, name) in groups
+        yield Check.of(
+            fn,
+            ok=ok,
+            evidence=f"log group {name} exists"
+            if ok
+            else f"no log group {name}: the function has never logged",
+            role_name=fn.role_arn.rsplit("/", 1)[-1],
+            partition=partition,
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.analysis.policy import open_statements
+from auditor.analysis.iam import open_grants
 from auditor.engine.model import Check, Principle, Severity, rule
 from auditor.snapshot import EnvVar, Snapshot
 from auditor.snapshot.secretsmanager import Secret
@@ -35,13 +35,18 @@ def _quoted(items: list[str], limit: int = 3) -> str:
     id="SM001",
     slug="secrets-rotation-enabled",
     title="Secrets Manager secrets have automatic rotation enabled",
+    action="Turn on automatic rotation for {target}",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.MEDIUM,
     needs=("secretsmanager",),
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=(
+        "# Your decision: the Lambda function that rotates this secret (for an RDS secret, "
+        "AWS's rotation template; for an API key, one that calls the provider). "
+        "Put its ARN in place of <ROTATION_LAMBDA_ARN>:\n"
         "aws secretsmanager rotate-secret --secret-id {name}"
+        " --rotation-lambda-arn <ROTATION_LAMBDA_ARN>"
         " --rotation-rules AutomaticallyAfterDays=30 --region {region}"
     ),
     frameworks={"fsbp": ["SecretsManager.1"]},
@@ -81,6 +86,7 @@ def secrets_rotation_enabled(snap: Snapshot) -> Iterator[Check]:
     id="SM002",
     slug="secrets-rotated-recently",
     title="Secrets Manager secrets were rotated within 90 days",
+    action="Rotate {target}",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.MEDIUM,
     needs=("secretsmanager",),
@@ -129,6 +135,7 @@ def secrets_rotated_recently(snap: Snapshot, max_age_days: int = 90) -> Iterator
     id="SM003",
     slug="secrets-in-use",
     title="Secrets Manager secrets were accessed within 90 days",
+    action="Check whether {target} is still needed, and delete it if not",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.LOW,
     needs=("secretsmanager",),
@@ -187,6 +194,7 @@ def secrets_in_use(snap: Snapshot, max_unused_days: int = 90) -> Iterator[Check]
     id="SM004",
     slug="secret-policies-not-public",
     title="Secret resource policies do not let anyone read the secret",
+    action="Restrict the resource policy of {target}",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.CRITICAL,
     needs=("secretsmanager",),
@@ -204,7 +212,11 @@ def secret_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     caller to fixed values (`aws:PrincipalOrgID`, `aws:PrincipalAccount`,
     `aws:SourceVpce`...). An unrelated condition such as `aws:SecureTransport`
     does not make a statement private. Secrets without a policy pass.
-    Replicas are evaluated too: each has its own policy.
+    Replicas are evaluated too: each has its own policy. The IAM engine answers "is it open to anyone?": `NotPrincipal` in an
+    Allow admits everyone not named; `...IfExists`, negated operators
+    (`StringNotEquals`) and wildcard accounts pin nobody; an `IpAddress` range as
+    wide as the internet (`0.0.0.0/1` counts) pins nobody; a Deny of the same
+    policy that takes the grant back for everyone closes it.
 
     ## Why it matters
     Such a statement lets principals of any AWS account call
@@ -222,7 +234,7 @@ def secret_policies_not_public(snap: Snapshot) -> Iterator[Check]:
     - https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html
     """
     for secret in snap.secretsmanager.secrets:
-        found = [st.label for st in open_statements(secret.policy)]
+        found = [g.label for g in open_grants(secret.policy, now=snap.collected_at)]
         yield Check.of(
             secret,
             ok=not found,
@@ -249,13 +261,16 @@ def _flagged(env: tuple[EnvVar, ...], where: str = "") -> list[str]:
     id="SM005",
     slug="ecs-task-definitions-no-plaintext-secrets",
     title="ECS task definitions keep no plaintext secrets in environment variables",
+    action="Move the plaintext secrets of {target} to Secrets Manager",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.HIGH,
     needs=("ecs",),
     effort_minutes=30,
     monthly_cost_usd=SECRET_MONTHLY_USD,
     remediation_cmd=(
-        "aws secretsmanager create-secret --name {secret_name}"
+        "# The value is yours to move (auditor never reads it): put it in secret-value.txt, "
+        "then run without the leading '# ' and delete the file:\n"
+        "# aws secretsmanager create-secret --name {secret_name}"
         " --secret-string file://secret-value.txt --region {region}"
     ),
     frameworks={"fsbp": ["ECS.8"]},
@@ -265,10 +280,14 @@ def ecs_task_definitions_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]
     ## What it checks
     No container of an ECS task definition (the revisions services use and
     the latest of each family) has an `environment` variable that looks like
-    a plaintext secret, judged at collection time by name (`DB_PASSWORD`,
-    `API_KEY`...) and value shape (AWS keys, private keys, tokens, URLs with
-    a password). The value itself is never stored nor shown: evidence names
-    the container, the variable and the reason.
+    a plaintext secret, judged at collection time by the value's shape first
+    (AWS keys, private keys, GitHub/Slack/Stripe/Google tokens, JWTs, URLs
+    with a password, long random strings) and by the name only as a hint
+    (`DB_PASSWORD`, `STRIPE_SECRET_KEY`; not `AUTHOR` or `TOKEN_TTL`).
+    References (secret ARNs, `{{resolve:...}}`, paths, URLs without
+    credentials), numbers, booleans and publishable keys pass. The value
+    itself is never stored nor shown: evidence names the container, the
+    variable and the reason.
 
     ## Why it matters
     Task definition environment values are plain text to anyone allowed
@@ -316,13 +335,16 @@ def ecs_task_definitions_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]
     id="SM006",
     slug="lambda-environments-no-plaintext-secrets",
     title="Lambda functions keep no plaintext secrets in environment variables",
+    action="Move the plaintext secrets of {target} to Secrets Manager",
     principle=Principle.SECRETS_MANAGEMENT,
     severity=Severity.HIGH,
     needs=("lambda",),
     effort_minutes=30,
     monthly_cost_usd=SECRET_MONTHLY_USD,
     remediation_cmd=(
-        "aws secretsmanager create-secret --name {secret_name}"
+        "# The value is yours to move (auditor never reads it): put it in secret-value.txt, "
+        "then run without the leading '# ' and delete the file:\n"
+        "# aws secretsmanager create-secret --name {secret_name}"
         " --secret-string file://secret-value.txt --region {region}"
     ),
 )
@@ -330,9 +352,10 @@ def lambda_environments_no_plaintext_secrets(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
     No Lambda function has an environment variable that looks like a
-    plaintext secret (by name and value shape, judged at collection time; the
-    value is never stored nor shown). Variables holding a reference (a
-    Secrets Manager or SSM ARN) pass.
+    plaintext secret (judged at collection time by the value's shape first
+    and the name only as a hint, as for SM005; the value is never stored nor
+    shown). Variables holding a reference (a Secrets Manager or SSM ARN, a
+    path, a URL without credentials) pass.
 
     ## Why it matters
     Lambda environment values are returned in plain text by

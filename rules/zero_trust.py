@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.analysis.iam import open_grants
 from auditor.analysis.ipspace import format_ports
 from auditor.analysis.reachability import ResourceReach, path_text, reach_of
 from auditor.engine.model import Check, Principle, Severity, rule
@@ -51,6 +52,7 @@ _ADMIN_NAMES = {22: "SSH", 3389: "RDP"}
     id="ZT001",
     slug="no-internet-bastion-hosts",
     title="No instance is an internet-facing SSH/RDP bastion",
+    action="Replace the internet-facing bastion {target} with SSM Session Manager",
     principle=Principle.ZERO_TRUST,
     severity=Severity.HIGH,
     needs=("ec2",),
@@ -138,6 +140,7 @@ def _bastion_pass_evidence(reach: ResourceReach) -> str:
     id="ZT002",
     slug="instances-without-ssh-key-pairs",
     title="Instances are launched without SSH key pairs",
+    action="Launch {target} without an SSH key pair",
     principle=Principle.ZERO_TRUST,
     severity=Severity.LOW,
     needs=("ec2",),
@@ -188,6 +191,7 @@ def instances_without_ssh_key_pairs(snap: Snapshot) -> Iterator[Check]:
     id="ZT003",
     slug="lambda-function-urls-authenticated",
     title="Lambda function URLs require IAM authentication",
+    action="Require IAM authentication on the function URL of {target}",
     principle=Principle.ZERO_TRUST,
     severity=Severity.HIGH,
     needs=("lambda",),
@@ -201,34 +205,53 @@ def instances_without_ssh_key_pairs(snap: Snapshot) -> Iterator[Check]:
 def lambda_function_urls_authenticated(snap: Snapshot) -> Iterator[Check]:
     """
     ## What it checks
-    No Lambda function has a function URL with auth type `NONE`. Functions
-    without a URL, or with `AWS_IAM`, pass.
+    No Lambda function, and no alias of one (a qualified ARN such as
+    `my-function:live`, which has its own URL and its own resource policy),
+    has a function URL with auth type `NONE` whose resource policy lets
+    everyone (`Principal: *` with no condition pinning the caller) call
+    `lambda:InvokeFunctionUrl`. Functions without a URL, URLs with
+    `AWS_IAM`, and `NONE` URLs that no statement opens to everyone (AWS
+    answers them 403) pass; the evidence says which.
 
     ## Why it matters
-    A `NONE` function URL is a public HTTPS endpoint: anyone who learns it
-    runs the function with its role's permissions, and pays nothing while you
-    pay per invocation. Any authentication then lives only in the code.
+    A `NONE` function URL open to everyone is a public HTTPS endpoint: anyone
+    who learns it runs the function with its role's permissions, and pays
+    nothing while you pay per invocation. Any authentication then lives only
+    in the code. An alias URL is as public as the function's own.
 
     ## Remediation
     Switch the URL to `AWS_IAM` (callers sign requests with SigV4, e.g.
-    `awscurl` or an SDK) with the command shown. For a webhook that cannot
-    sign, put API Gateway or CloudFront with a WAF and a shared-secret check
-    in front, or delete the URL (`aws lambda delete-function-url-config`).
+    `awscurl` or an SDK) with the command shown (for an alias the function
+    name carries it: `my-function:live`). For a webhook that cannot sign, put
+    API Gateway or CloudFront with a WAF and a shared-secret check in front,
+    or delete the URL (`aws lambda delete-function-url-config`).
 
     ## References
     - https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+    - https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html
     """
     for fn in snap.lambda_.functions:
-        public = fn.url is not None and fn.url.auth_type == "NONE"
-        yield Check.of(
-            fn,
-            ok=not public,
-            evidence=f"function URL with auth type NONE: {fn.url.url}"
-            if public and fn.url is not None
-            else f"function URL with auth type {fn.url.auth_type}"
-            if fn.url is not None
-            else "no function URL",
-        )
+        targets = [(fn.arn, fn.name, fn.policy, fn.url)]
+        targets += [(a.arn, f"{fn.name}:{a.name}", a.policy, a.url) for a in fn.aliases if a.url]
+        for arn, name, policy, url in targets:
+            if url is None:
+                ok, evidence = True, "no function URL"
+            elif url.auth_type != "NONE":
+                ok, evidence = True, f"function URL with auth type {url.auth_type}"
+            else:
+                grants = [
+                    g.label
+                    for g in open_grants(policy, "lambda:InvokeFunctionUrl", now=snap.collected_at)
+                ]
+                ok = not grants
+                evidence = (
+                    f"function URL with auth type NONE: {url.url}"
+                    f" (statement {', '.join(grants)} lets anyone invoke it)"
+                    if grants
+                    else f"function URL with auth type NONE, but no policy statement lets "
+                    f"everyone invoke it: {url.url}"
+                )
+            yield Check(resource_id=arn, ok=ok, evidence=evidence, region=fn.region, name=name)
 
 
 def _cluster_for(snap: Snapshot, service: EcsService) -> EcsCluster | None:
@@ -269,6 +292,7 @@ def exec_audit_gap(cluster: EcsCluster, td: TaskDefinition | None) -> str | None
     id="ZT004",
     slug="ecs-exec-audited",
     title="ECS Exec is enabled only where sessions are logged",
+    action="Log the ECS Exec sessions of {target}",
     principle=Principle.ZERO_TRUST,
     severity=Severity.MEDIUM,
     needs=("ecs",),
@@ -336,6 +360,7 @@ def ecs_exec_audited(snap: Snapshot) -> Iterator[Check]:
     id="ZT005",
     slug="no-long-lived-user-access-keys",
     title="No IAM user holds an active long-lived access key",
+    action="Replace the long-lived access keys of {target} with roles",
     principle=Principle.ZERO_TRUST,
     severity=Severity.MEDIUM,
     needs=("iam", "iam-credential-report"),
@@ -408,6 +433,7 @@ def no_long_lived_user_access_keys(snap: Snapshot) -> Iterator[Check]:
     id="ZT006",
     slug="instances-require-imdsv2",
     title="Instances require IMDSv2 (session tokens) for the metadata service",
+    action="Require IMDSv2 on {target}",
     principle=Principle.ZERO_TRUST,
     severity=Severity.HIGH,
     needs=("ec2",),

@@ -60,7 +60,7 @@ def test_each_control_gets_the_status_its_rules_give() -> None:
     # Decided by no rule of this result: never passing.
     assert status["3.7"] is ControlStatus.NOT_COVERED  # automated in the benchmark
     assert status["1.1"] is ControlStatus.MANUAL  # manual in the benchmark
-    assert status["4.1"] is ControlStatus.MANUAL  # manual, and OB007 is not in this result
+    assert status["4.1"] is ControlStatus.MANUAL  # manual, and AL012 is not in this result
     failing = next(c for c in report.controls if c.control.id == "1.3")
     assert [r.resource_name for r in failing.failing] == ["fail-root-keys"]
     assert failing.fixes == (("LP001", "Fix LP001 with `a command`."),)

@@ -479,3 +479,60 @@ def test_a_valid_minimal_snapshot_loads(tmp_path: Path) -> None:
     path = tmp_path / "ok.json.gz"
     save_snapshot(_minimal_snapshot(), path)
     assert load_snapshot(path) == _minimal_snapshot()
+
+
+def _gzip_bomb(expanded_mib: int) -> bytes:
+    """A valid gzip of ``expanded_mib`` MiB of spaces: one 1 MiB member repeated
+    (concatenated gzip members are one stream), a few KB on disk."""
+    member = gzip.compress(b" " * (1024 * 1024), compresslevel=9, mtime=0)
+    return member * expanded_mib
+
+
+def test_defect_small_gzip_snapshot_expands_without_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gzip.decompress expanded any file whole: a few KB could take gigabytes of memory."""
+    import auditor.snapshot.io as snapshot_io
+
+    monkeypatch.setattr(snapshot_io, "MAX_SNAPSHOT_BYTES", 4 * 1024 * 1024)
+    bomb = _gzip_bomb(expanded_mib=64)
+    assert len(bomb) < 100_000
+    path = tmp_path / "bomb.json.gz"
+    path.write_bytes(bomb)
+    with pytest.raises(SnapshotError) as raised:
+        load_snapshot(path)
+    message = str(raised.value)
+    assert message == f"{path}: refused: decompresses to more than 4 MiB (the snapshot size limit)"
+    assert raised.value.exit_code == EXIT_USAGE
+
+    # through the CLI: one line, exit 2, nothing written
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        main, ["scan", "--snapshot", str(path), "--output-dir", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == EXIT_USAGE
+    (line,) = result.stderr.splitlines()
+    assert line == f"auditor: error: {message}"
+    assert not out.exists()
+
+
+def test_snapshot_size_limit_spares_real_snapshots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.snapshot.io as snapshot_io
+
+    assert 64 * 1024 * 1024 <= snapshot_io.MAX_SNAPSHOT_BYTES <= 1024 * 1024 * 1024
+    size = len(snapshot_to_json(_minimal_snapshot()).encode())
+    monkeypatch.setattr(snapshot_io, "MAX_SNAPSHOT_BYTES", size)  # exactly at the limit: read
+    gz, plain = tmp_path / "ok.json.gz", tmp_path / "ok.json"
+    save_snapshot(_minimal_snapshot(), gz)
+    save_snapshot(_minimal_snapshot(), plain)
+    assert load_snapshot(gz) == load_snapshot(plain) == _minimal_snapshot()
+    monkeypatch.setattr(snapshot_io, "MAX_SNAPSHOT_BYTES", size - 1)
+    for path in (gz, plain):
+        with pytest.raises(SnapshotError, match="refused"):
+            load_snapshot(path)

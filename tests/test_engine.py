@@ -208,6 +208,8 @@ def test_config_file_round_trip(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("disable: [XX999]\n", "unknown rule id 'XX999'"),
+        # a rule that moved principle: say where it went
+        ("thresholds:\n  AL008: {min_retention_days: 90}\n", "rule AL008 is now OB014: rename it"),
         ("thresholds:\n  DA001: {nope: 1}\n", "has no threshold 'nope'"),
         ("thresholds:\n  DA001: {max_idle_days: soon}\n", "must be like"),
         ("waivers:\n  - rule: OB001\n    resource: x\n    expires: 2027-01-01\n", "reason"),

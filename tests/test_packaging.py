@@ -54,7 +54,10 @@ print(json.dumps({
 """
 
 #: The catalogue modules in the checkout (the top-level rules/ folder).
-RULE_MODULES = sorted(p.stem for p in (REPO / "rules").glob("*.py"))
+RULE_MODULES = sorted(
+    [p.stem for p in (REPO / "rules").glob("*.py")]
+    + [p.parent.name for p in (REPO / "rules").glob("*/__init__.py")]
+)
 
 
 def _clean_env() -> dict[str, str]:

@@ -19,7 +19,13 @@ import boto3
 import pytest
 
 from auditor.collect import collect
-from auditor.collect.readonly import DENIED, guard_before_call, is_read_only, service_name
+from auditor.collect.readonly import (
+    DENIED,
+    READ_OPERATIONS,
+    guard_before_call,
+    is_read_only,
+    service_name,
+)
 from auditor.collect.session import SessionClients
 from auditor.demo import build_reference
 from auditor.errors import ReadOnlyViolation
@@ -247,20 +253,21 @@ def test_the_policy_grants_every_operation_a_collection_makes(
 @pytest.mark.parametrize(
     ("service", "operation", "expected"),
     [
-        # Reads by prefix.
+        # Operations the collectors call.
         ("ec2", "DescribeSecurityGroups", True),
         ("iam", "GetAccountAuthorizationDetails", True),
-        ("iam", "ListRoles", True),
         ("codebuild", "BatchGetProjects", True),
-        ("cloudtrail", "LookupEvents", True),
-        ("lambda", "GetFunctionConfiguration", True),
         ("lambda", "GetPolicy", True),
-        ("secretsmanager", "DescribeSecret", True),
         ("secretsmanager", "ListSecrets", True),
-        ("s3", "GetBucketPolicy", True),
         ("sts", "GetCallerIdentity", True),
-        # Reads without a read prefix, allowed by name.
         ("iam", "GenerateCredentialReport", True),
+        # Reads the collectors do not make: refused too (the list is exact).
+        ("iam", "ListRoles", False),
+        ("cloudtrail", "LookupEvents", False),
+        ("lambda", "GetFunctionConfiguration", False),
+        ("s3", "GetBucketPolicy", True),  # DD011 reads bucket policies
+        ("s3", "GetBucketAcl", False),
+        ("secretsmanager", "DescribeSecret", False),
         # Reads that return secrets, data, code, images or credentials.
         ("secretsmanager", "GetSecretValue", False),
         ("secretsmanager", "BatchGetSecretValue", False),
@@ -286,14 +293,91 @@ def test_the_policy_grants_every_operation_a_collection_makes(
         ("logs", "StartQuery", False),
         ("logs", "FilterLogEvents", False),
         ("s3", "HeadObject", False),
-        # Not a read elsewhere: the allowance is per service, the denial per service.
+        # The allowance is per service.
         ("iam", "GenerateServiceLastAccessedDetails", False),
         ("sts", "GenerateCredentialReport", False),
-        ("kms", "GetSecretValue", True),
-        # The prefix must start the (PascalCase) operation name.
+        ("kms", "GetSecretValue", False),
+        # Exact names only.
         ("ec2", "describeInstances", False),
+        ("ec2", "DescribeInstancesX", False),
         ("ec2", "Deletedescribe", False),
     ],
 )
 def test_is_read_only(service: str, operation: str, expected: bool) -> None:
     assert is_read_only(service, operation) is expected
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ssm:GetParameterHistory",
+        "ec2:GetPasswordData",
+        "dynamodb:GetItem",
+        "kinesis:GetRecords",
+        "ec2:GetConsoleOutput",
+        "s3:ListObjectsV2",
+        "dynamodb:BatchGetItem",
+        "sqs:ReceiveMessage",
+    ],
+)
+def test_defect_any_get_list_describe_passed_the_guard(key: str) -> None:
+    """Today's prefix rule let every Get*/List*/Describe* through, data reads included."""
+    prefix, operation = key.split(":")
+    assert not is_read_only(prefix, operation)
+    model = boto3.client(prefix, region_name=REGION).meta.service_model.operation_model(operation)
+    assert service_name(model) == prefix
+    with pytest.raises(ReadOnlyViolation, match=re.escape(key)):
+        guard_before_call(model=model)
+
+
+# ------------------------------------------------- (e) the allowlist itself
+
+#: Operation-name prefixes of reads; an allowlisted operation without one is named here.
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Lookup")
+NOT_PREFIXED_READS = {"iam:GenerateCredentialReport"}
+#: boto3 client name -> IAM action prefix, where they differ.
+CLIENT_OF = {"access-analyzer": "accessanalyzer"}
+COLLECT = Path(__file__).resolve().parents[1] / "auditor" / "collect"
+
+
+def _service_model(prefix: str) -> Any:
+    return boto3.client(CLIENT_OF.get(prefix, prefix), region_name=REGION).meta.service_model
+
+
+def test_every_allowlisted_operation_is_a_real_read() -> None:
+    assert READ_OPERATIONS, "the allowlist is empty"
+    for prefix, operations in READ_OPERATIONS.items():
+        model = _service_model(prefix)
+        for operation in sorted(operations):
+            key = f"{prefix}:{operation}"
+            assert operation in model.operation_names, f"{key} is no such operation"
+            assert service_name(model.operation_model(operation)) == prefix, key
+            assert operation.startswith(READ_PREFIXES) or key in NOT_PREFIXED_READS, key
+            assert key not in DENIED, key
+            guard_before_call(model=model.operation_model(operation))  # does not raise
+
+
+def _called_in_collectors() -> set[str]:
+    """``prefix:Operation`` of every client operation named in a collector that builds
+    that client (``clients("ecs", ...)`` in ecs.py makes ``describe_clusters`` an
+    ecs operation), including names passed as strings to ``paginate``."""
+    from botocore import xform_name
+
+    called: set[str] = set()
+    for path in sorted(COLLECT.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for client in set(re.findall(r"""clients\(\s*["']([a-z0-9-]+)["']""", text)):
+            model = boto3.client(client, region_name=REGION).meta.service_model
+            for operation in model.operation_names:
+                if re.search(rf"""[.("']{xform_name(operation)}\b""", text):
+                    called.add(f"{service_name(model.operation_model(operation))}:{operation}")
+    return called
+
+
+def test_every_operation_the_collectors_name_is_allowlisted() -> None:
+    called = _called_in_collectors()
+    assert "ecs:DescribeTaskDefinition" in called and "iam:GetCredentialReport" in called
+    listed = {f"{p}:{o}" for p, ops in READ_OPERATIONS.items() for o in ops}
+    assert sorted(called - listed) == [], "add these to READ_OPERATIONS (if they are reads)"
+    # and nothing is listed that no collector calls any more
+    assert sorted(listed - called) == []

@@ -252,6 +252,21 @@ def internet_scale(addresses: IntervalSet, family: int) -> bool:
     return (addresses & _INTERNET[family]).size >= WORLD_SCALE[family]
 
 
+def admits_the_internet(cidr: str) -> bool:
+    """Whether a CIDR source admits the internet at large: the one definition every rule uses.
+
+    True when the range holds at least a /8's worth (IPv6: a /32's) of internet
+    addresses (:func:`internet_scale`): ``0.0.0.0/0`` and ``::/0``, and as well
+    ``0.0.0.0/1``, ``8.0.0.0/7``, a public ``/8``, ``::/1`` or ``2000::/3``. An
+    office ``/24``, a private ``10.0.0.0/8`` and unique-local IPv6 do not.
+    """
+    try:
+        network = parse_cidr(cidr)
+    except ValueError:
+        return False
+    return internet_scale(IntervalSet.from_network(network), network.version)
+
+
 def address_text(value: int, family: int) -> str:
     return str(ipaddress.IPv4Address(value) if family == 4 else ipaddress.IPv6Address(value))
 

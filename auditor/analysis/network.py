@@ -23,9 +23,6 @@ from auditor.analysis.ipspace import IntervalSet, internet, parse_cidr
 from auditor.snapshot import Snapshot
 from auditor.snapshot.ec2 import ALL_PROTOCOLS, Route, RouteTable, SgRule
 
-WORLD_V4 = "0.0.0.0/0"
-WORLD_V6 = "::/0"
-
 
 def route_table_for(snap: Snapshot, subnet_id: str) -> RouteTable | None:
     """The subnet's explicitly associated route table, else its VPC's main table."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,15 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionError,
-    EndpointConnectionError,
-    NoCredentialsError,
-)
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.parsers import ResponseParserError
 
 from auditor import __version__
+from auditor.collect.common import CALL_SLOTS
+from auditor.collect.gaps import classify_client_error as classify_client_error
+from auditor.collect.gaps import gap_for, resource_gaps, strict_default
 from auditor.collect.session import ClientFactory, SessionClients
 from auditor.errors import CollectionError
 from auditor.services import GLOBAL_REGION, SERVICES, ServiceSpec, expand
@@ -35,51 +34,6 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Coverage], None]
 
-_DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnauthorizedAccess",
-        "AuthorizationError",
-        "AuthorizationErrorException",
-        "Forbidden",
-    }
-)
-_THROTTLE_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "TooManyRequestsException",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-        "LimitExceededException",
-    }
-)
-_NOT_ENABLED_CODES = frozenset(
-    {
-        "OptInRequired",
-        "SubscriptionRequiredException",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "AuthFailure",
-    }
-)
-
-
-def classify_client_error(exc: ClientError) -> CollectionStatus:
-    code = exc.response.get("Error", {}).get("Code", "")
-    if code in _DENIED_CODES:
-        return CollectionStatus.ACCESS_DENIED
-    if code in _THROTTLE_CODES:
-        return CollectionStatus.THROTTLED
-    if code in _NOT_ENABLED_CODES:
-        return CollectionStatus.NOT_ENABLED
-    return CollectionStatus.ERROR
-
 
 @dataclass(frozen=True)
 class Task:
@@ -89,65 +43,40 @@ class Task:
 
 
 def _run_task(
-    task: Task, clients: ClientFactory, deadline: float | None
-) -> tuple[Section | None, Coverage]:
+    task: Task,
+    clients: ClientFactory,
+    deadline: float | None,
+    strict: bool = False,
+    slots: threading.Semaphore | None = None,
+) -> tuple[Section | None, list[Coverage]]:
+    """Run one unit: its section and coverage (the unit's record, then its resource gaps)."""
     service, region = task.spec.name, task.region
     if deadline is not None and time.monotonic() > deadline:
-        return None, Coverage(
-            service=service,
-            region=region,
-            status=CollectionStatus.SKIPPED,
-            message="time budget exhausted",
-        )
+        return None, [
+            Coverage(
+                service=service,
+                region=region,
+                status=CollectionStatus.SKIPPED,
+                message="time budget exhausted",
+            )
+        ]
     module_name, func_name = task.spec.collector.split(":")
     collector = getattr(importlib.import_module(module_name), func_name)
+    token = CALL_SLOTS.set(slots)
     try:
-        section = collector(clients, task.client_region)
-    except ClientError as exc:
-        err = exc.response.get("Error", {})
-        op = exc.operation_name
-        log.info("gap: %s/%s %s: %s", service, region, op, err.get("Code"))
-        return None, Coverage(
-            service=service,
-            region=region,
-            status=classify_client_error(exc),
-            operation=op,
-            error_code=str(err.get("Code", "")),
-            message=str(err.get("Message", ""))[:300],
-        )
-    except (EndpointConnectionError, ConnectionError) as exc:
-        status = (
-            CollectionStatus.NOT_ENABLED
-            if isinstance(exc, EndpointConnectionError)
-            else CollectionStatus.ERROR
-        )
-        return None, Coverage(
-            service=service,
-            region=region,
-            status=status,
-            error_code=type(exc).__name__,
-            message=str(exc)[:300],
-        )
-    except NoCredentialsError:
-        raise
-    except NotImplementedError as exc:
-        # An API simulator (moto in-process) that lacks the operation: a gap, not a crash.
-        return None, Coverage(
-            service=service,
-            region=region,
-            status=CollectionStatus.ERROR,
-            error_code="NotImplemented",
-            message=str(exc)[:300],
-        )
-    except BotoCoreError as exc:
-        return None, Coverage(
-            service=service,
-            region=region,
-            status=CollectionStatus.ERROR,
-            error_code=type(exc).__name__,
-            message=str(exc)[:300],
-        )
-    return section, Coverage(service=service, region=region, status=CollectionStatus.OK)
+        with resource_gaps(service, region, strict=strict) as per_resource:
+            try:
+                section = collector(clients, task.client_region)
+            except Exception as exc:
+                gap = gap_for(exc, service, region, strict=strict)
+                if gap is None:
+                    raise
+                log.info("gap: %s/%s %s: %s", service, region, gap.operation, gap.error_code)
+                return None, [gap]
+    finally:
+        CALL_SLOTS.reset(token)
+    unit = Coverage(service=service, region=region, status=CollectionStatus.OK)
+    return section, [unit, *sorted(per_resource, key=lambda c: (c.resource, c.operation))]
 
 
 def identity(clients: ClientFactory, region: str) -> tuple[str, str]:
@@ -156,7 +85,7 @@ def identity(clients: ClientFactory, region: str) -> tuple[str, str]:
         ident = clients("sts", region).get_caller_identity()
     except NoCredentialsError:
         raise CollectionError("no AWS credentials found (try --profile or AWS_PROFILE)") from None
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         raise CollectionError(f"cannot identify the account: {exc}") from None
     arn = str(ident["Arn"])
     return str(ident["Account"]), arn.split(":")[1]
@@ -166,7 +95,7 @@ def enabled_regions(clients: ClientFactory, region: str) -> list[str]:
     """Regions enabled for the account (``ec2:DescribeRegions`` without opt-in regions left off)."""
     try:
         regions = clients("ec2", region).describe_regions(AllRegions=False)["Regions"]
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         raise CollectionError(f"cannot list enabled regions: {exc}") from None
     return sorted(
         r["RegionName"]
@@ -203,6 +132,7 @@ def collect(
     workers: int = 8,
     deadline: float | None = None,
     on_progress: ProgressCallback | None = None,
+    strict: bool | None = None,
 ) -> Snapshot:
     """Collect every asked service in every region into one :class:`Snapshot`.
 
@@ -211,7 +141,10 @@ def collect(
     ``regions``, each service limited to the regions it exists in.
     ``deadline`` (a ``time.monotonic()`` value) stops starting new tasks:
     those not started are recorded as skipped, so the snapshot is honest.
+    ``strict`` (default: ``AUDITOR_STRICT``) lets an unexpected exception in a
+    collector propagate (tests); otherwise it becomes an ``internal_error`` gap.
     """
+    strict = strict_default() if strict is None else strict
     if not regions:
         raise CollectionError("no region given (use --region or set AWS_REGION)")
     started = time.monotonic()
@@ -236,17 +169,19 @@ def collect(
 
     sections: dict[str, list[Section]] = {SERVICES[name].section_key: [] for name in names}
     coverage: list[Coverage] = []
+    # Units run on ``workers`` threads; their independent calls share ``workers`` more slots.
+    slots = threading.BoundedSemaphore(max(1, workers))
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="collect") as pool:
-        futures: list[tuple[Task, Future[tuple[Section | None, Coverage]]]] = [
-            (task, pool.submit(_run_task, task, clients, deadline)) for task in tasks
+        futures: list[tuple[Task, Future[tuple[Section | None, list[Coverage]]]]] = [
+            (task, pool.submit(_run_task, task, clients, deadline, strict, slots)) for task in tasks
         ]
         for task, future in futures:
-            section, cov = future.result()
-            coverage.append(cov)
+            section, covs = future.result()
+            coverage.extend(covs)
             if section is not None:
                 sections[task.spec.section_key].append(section)
             if on_progress is not None:
-                on_progress(cov)
+                on_progress(covs[0])
     for name in SERVICES:
         if name not in names:
             coverage.append(
@@ -271,7 +206,7 @@ def collect(
         partition=partition,
         regions=tuple(regions),
         collected_at=collected_at,
-        coverage=tuple(sorted(coverage, key=lambda c: (c.service, c.region))),
+        coverage=tuple(sorted(coverage, key=lambda c: (c.service, c.region, c.resource))),
         stats=CallStats(
             duration_seconds=round(time.monotonic() - started, 3),
             operations=clients.recorder.operations(),

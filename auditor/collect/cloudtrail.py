@@ -2,7 +2,10 @@
 
 A multi-region trail shows up in every region; it is collected in full only
 in its home region, so each trail is reported once. The copies seen in other
-regions ("shadow trails") are kept as light :class:`ShadowTrail` records.
+regions ("shadow trails") are kept as light :class:`ShadowTrail` records; for
+an organization trail the shadow also gets its status (``GetTrailStatus`` on
+the ARN works from any of its regions and from member accounts), so a member
+account that does not scan the trail's home region still knows it is recorded.
 
 The trail bucket is read with S3 ``GetPublicAccessBlock`` and
 ``GetBucketPolicyStatus``. A bucket the scanning account cannot read (another
@@ -17,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import as_datetime, error_code, fan_out
+from auditor.collect.common import as_datetime, error_code, fan_out, per_resource
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.cloudtrail import (
     CloudTrailSection,
@@ -88,7 +91,32 @@ def _trail(
     )
 
 
-def _shadow(raw: dict[str, Any], region: str) -> ShadowTrail:
+#: Answers to ``GetTrailStatus`` on a shadow organization trail meaning "not readable from here".
+SHADOW_STATUS_UNREADABLE_CODES = frozenset(
+    {
+        "TrailNotFoundException",
+        "AccessDeniedException",
+        "CloudTrailARNInvalidException",
+        "UnsupportedOperationException",
+        "OperationNotPermittedException",
+    }
+)
+
+
+def _shadow_status(cloudtrail: Any, raw: dict[str, Any]) -> bool | None:
+    """Whether a shadow organization trail is logging (its ARN works from any of its
+    regions, and from member accounts); None for other shadows or when unreadable."""
+    if not raw.get("IsOrganizationTrail"):
+        return None
+    try:
+        return bool(cloudtrail.get_trail_status(Name=raw["TrailARN"]).get("IsLogging", False))
+    except ClientError as exc:
+        if error_code(exc) not in SHADOW_STATUS_UNREADABLE_CODES:
+            raise
+        return None
+
+
+def _shadow(raw: dict[str, Any], region: str, is_logging: bool | None = None) -> ShadowTrail:
     return ShadowTrail(
         arn=raw["TrailARN"],
         name=raw["Name"],
@@ -96,6 +124,7 @@ def _shadow(raw: dict[str, Any], region: str) -> ShadowTrail:
         home_region=raw.get("HomeRegion", ""),
         is_multi_region=bool(raw.get("IsMultiRegionTrail", False)),
         is_organization_trail=bool(raw.get("IsOrganizationTrail", False)),
+        is_logging=is_logging,
     )
 
 
@@ -136,7 +165,11 @@ def collect_cloudtrail(clients: ClientFactory, region: str) -> CloudTrailSection
     # One call returns the trails homed here and the shadows of trails homed elsewhere.
     listed = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])
     own = [t for t in listed if t.get("HomeRegion", region) == region]
-    shadows = [_shadow(t, region) for t in listed if t.get("HomeRegion", region) != region]
+    shadows = [
+        _shadow(t, region, _shadow_status(cloudtrail, t))
+        for t in listed
+        if t.get("HomeRegion", region) != region
+    ]
 
     def details(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         arn = raw["TrailARN"]
@@ -144,7 +177,8 @@ def collect_cloudtrail(clients: ClientFactory, region: str) -> CloudTrailSection
         selectors = dict(cloudtrail.get_event_selectors(TrailName=arn))
         return status, selectors
 
-    answers = fan_out(details, own)
+    # A failed call costs only its trail (gapped; status and selectors unknown).
+    answers = [a or ({}, {}) for a in per_resource(details, own, lambda t: str(t["TrailARN"]))]
     # Several trails may share a bucket: read each bucket once.
     names = sorted({t["S3BucketName"] for t in own if t.get("S3BucketName")})
     buckets = dict(zip(names, fan_out(lambda name: trail_bucket(s3, name), names), strict=True))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote
+
+from auditor.collect.expect import remember_operation
+from auditor.collect.gaps import guard
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,19 +34,63 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+#: Slots shared by every fan-out of one scan (set by the runner): at most
+#: ``workers`` per-resource calls in flight across the scan, beside the units.
+CALL_SLOTS: contextvars.ContextVar[threading.Semaphore | None] = contextvars.ContextVar(
+    "auditor_call_slots", default=None
+)
+
+
+def _in_slot(ctx: contextvars.Context, fn: Callable[[T], R], item: T) -> R:
+    try:
+        slots = CALL_SLOTS.get()
+        if slots is None:
+            return ctx.run(fn, item)
+        with slots:
+            # A fan-out inside this item runs without taking more slots (no deadlock).
+            ctx.run(CALL_SLOTS.set, None)
+            return ctx.run(fn, item)
+    except Exception as exc:
+        remember_operation(exc)  # the caller's thread did not make the failed call
+        raise
+
+
 def fan_out(
     fn: Callable[[T], R], items: Iterable[T], workers: int = PER_RESOURCE_WORKERS
 ) -> list[R]:
     """``[fn(x) for x in items]`` run on a small private pool, results in input order.
 
-    For per-resource calls AWS has no bulk form of (a function's policy, a
-    repository's lifecycle policy). Exceptions propagate to the caller.
+    For independent calls: per-resource reads AWS has no bulk form of (a
+    function's policy, a repository's lifecycle policy), or a unit's separate
+    ``Describe*`` lists. Each item runs in a copy of the caller's context (so
+    resource gaps reach the running unit) and takes one of the scan's shared
+    slots (:data:`CALL_SLOTS`). Exceptions propagate to the caller.
     """
     items = list(items)
     if len(items) <= 1:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(fn, items))
+        futures = [pool.submit(_in_slot, contextvars.copy_context(), fn, x) for x in items]
+        return [f.result() for f in futures]
+
+
+def per_resource(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    resource: Callable[[T], str | Iterable[str]],
+    *,
+    concurrent: bool = True,
+) -> list[R | None]:
+    """Like :func:`fan_out`, but a failed call costs only its resource(s).
+
+    The failure (denied, throttled past retries, malformed answer...) is
+    recorded as a gap of ``resource(item)`` (an ARN or id, or several for a
+    batch call) and the item's result is None; the other items go on.
+    """
+    guarded = guard(fn, resource)
+    if concurrent:
+        return fan_out(guarded, items)
+    return [guarded(x) for x in items]
 
 
 def tags_dict(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.collect.common import as_datetime, chunks, fan_out, paginate
+from auditor.collect.common import as_datetime, chunks, paginate, per_resource
 from auditor.collect.secrets_shape import classify_env
 from auditor.collect.session import ClientFactory
 from auditor.snapshot import EnvVar
@@ -91,8 +91,10 @@ def collect_codepipeline(clients: ClientFactory, region: str) -> CodePipelineSec
     def get(name: str) -> dict[str, Any]:
         return dict(codepipeline.get_pipeline(name=name))
 
+    # A failed call costs only its pipeline (gapped by name).
+    found = per_resource(get, names, lambda name: name)
     return CodePipelineSection(
-        pipelines=tuple(_pipeline(raw, region) for raw in fan_out(get, names))
+        pipelines=tuple(_pipeline(raw, region) for raw in found if raw is not None)
     )
 
 
@@ -122,7 +124,13 @@ def collect_codebuild(clients: ClientFactory, region: str) -> CodeBuildSection:
     codebuild = clients("codebuild", region)
     names: list[str] = paginate(codebuild, "list_projects", "projects")
     projects: list[CodeBuildProject] = []
-    for batch in chunks(names, 100):
-        found = codebuild.batch_get_projects(names=list(batch)).get("projects", [])
-        projects.extend(_project(p, region) for p in found)
+
+    def get(batch: list[str]) -> list[CodeBuildProject]:
+        found = codebuild.batch_get_projects(names=batch)["projects"]
+        return [_project(p, region) for p in found]
+
+    # A failed call costs only the projects it was about (gapped by name).
+    batches = [list(b) for b in chunks(names, 100)]
+    for found in per_resource(get, batches, list, concurrent=False):
+        projects.extend(found or [])
     return CodeBuildSection(projects=tuple(projects))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.collect.common import fan_out, paginate
+from auditor.collect.common import paginate, per_resource
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.detection import (
     AccessAnalyzer,
@@ -31,7 +31,9 @@ def collect_guardduty(clients: ClientFactory, region: str) -> GuardDutySection:
             features={f["Name"]: f.get("Status", "") for f in raw.get("Features", [])},
         )
 
-    return GuardDutySection(detectors=tuple(fan_out(get, detector_ids)))
+    # A failed call costs only its detector (gapped).
+    found = per_resource(get, detector_ids, lambda detector_id: detector_id)
+    return GuardDutySection(detectors=tuple(d for d in found if d is not None))
 
 
 def _recorder(raw: dict[str, Any], status: dict[str, Any], region: str) -> ConfigRecorder:

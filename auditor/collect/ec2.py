@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from auditor.collect.common import as_datetime, paginate, policy_doc, tags_dict
+from auditor.collect.common import as_datetime, fan_out, paginate, policy_doc, tags_dict
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.ec2 import (
     ALL_PROTOCOLS,
@@ -319,43 +319,51 @@ def _vpc_endpoint(raw: dict[str, Any], region: str) -> VpcEndpoint:
     )
 
 
+#: The region-wide lists of the EC2 unit: (snapshot field, paginated operation, result key).
+_LISTS = (
+    ("vpcs", "describe_vpcs", "Vpcs"),
+    ("subnets", "describe_subnets", "Subnets"),
+    ("route_tables", "describe_route_tables", "RouteTables"),
+    ("internet_gateways", "describe_internet_gateways", "InternetGateways"),
+    ("nat_gateways", "describe_nat_gateways", "NatGateways"),
+    ("network_acls", "describe_network_acls", "NetworkAcls"),
+    ("security_groups", "describe_security_groups", "SecurityGroups"),
+    ("network_interfaces", "describe_network_interfaces", "NetworkInterfaces"),
+    ("instances", "describe_instances", "Reservations"),
+    ("flow_logs", "describe_flow_logs", "FlowLogs"),
+    ("vpc_endpoints", "describe_vpc_endpoints", "VpcEndpoints"),
+)
+
+_CONVERT: dict[str, Any] = {
+    "vpcs": _vpc,
+    "subnets": _subnet,
+    "route_tables": _route_table,
+    "internet_gateways": _internet_gateway,
+    "nat_gateways": _nat_gateway,
+    "network_acls": _network_acl,
+    "security_groups": _security_group,
+    "network_interfaces": _network_interface,
+    "instances": _instance,
+    "flow_logs": _flow_log,
+    "vpc_endpoints": _vpc_endpoint,
+}
+
+
 def collect_ec2(clients: ClientFactory, region: str) -> Ec2Section:
     ec2 = clients("ec2", region)
 
-    def each(operation: str, key: str) -> list[dict[str, Any]]:
-        return paginate(ec2, operation, key)
+    # The calls are independent: make them concurrently (one slow answer, not twelve).
+    def read(item: tuple[str, str, str]) -> Any:
+        if not item[2]:  # not paginated
+            return getattr(ec2, item[1])()
+        return paginate(ec2, item[1], item[2])
 
-    reservations = each("describe_instances", "Reservations")
-    instances = [i for r in reservations for i in r.get("Instances", [])]
-    encryption = ec2.get_ebs_encryption_by_default()
+    calls = (*_LISTS, ("", "get_ebs_encryption_by_default", ""))
+    *lists, encryption = fan_out(read, calls)
+    raw = dict(zip((field for field, _, _ in _LISTS), lists, strict=True))
+    raw["instances"] = [i for r in raw["instances"] for i in r.get("Instances", [])]
     return Ec2Section(
-        vpcs=tuple(_vpc(v, region) for v in each("describe_vpcs", "Vpcs")),
-        subnets=tuple(_subnet(s, region) for s in each("describe_subnets", "Subnets")),
-        route_tables=tuple(
-            _route_table(t, region) for t in each("describe_route_tables", "RouteTables")
-        ),
-        internet_gateways=tuple(
-            _internet_gateway(g, region)
-            for g in each("describe_internet_gateways", "InternetGateways")
-        ),
-        nat_gateways=tuple(
-            _nat_gateway(g, region) for g in each("describe_nat_gateways", "NatGateways")
-        ),
-        network_acls=tuple(
-            _network_acl(a, region) for a in each("describe_network_acls", "NetworkAcls")
-        ),
-        security_groups=tuple(
-            _security_group(g, region) for g in each("describe_security_groups", "SecurityGroups")
-        ),
-        network_interfaces=tuple(
-            _network_interface(n, region)
-            for n in each("describe_network_interfaces", "NetworkInterfaces")
-        ),
-        instances=tuple(_instance(i, region) for i in instances),
-        flow_logs=tuple(_flow_log(f, region) for f in each("describe_flow_logs", "FlowLogs")),
-        vpc_endpoints=tuple(
-            _vpc_endpoint(e, region) for e in each("describe_vpc_endpoints", "VpcEndpoints")
-        ),
+        **{field: tuple(_CONVERT[field](x, region) for x in items) for field, items in raw.items()},
         region_settings=(
             Ec2RegionSettings(
                 region=region,

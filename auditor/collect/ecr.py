@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import error_code, fan_out, paginate
+from auditor.collect.common import error_code, paginate, per_resource
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.ecr import EcrSection, RegistryScanning, RegistryScanRule, Repository
 
@@ -46,7 +46,8 @@ def collect_ecr(clients: ClientFactory, region: str) -> EcrSection:
             return False
         return True
 
-    lifecycle = fan_out(has_lifecycle_policy, repos)
+    # A failed call costs only its repository (gapped).
+    lifecycle = per_resource(has_lifecycle_policy, repos, lambda r: str(r["repositoryArn"]))
     repositories = tuple(
         Repository(
             arn=raw["repositoryArn"],
@@ -57,7 +58,7 @@ def collect_ecr(clients: ClientFactory, region: str) -> EcrSection:
             tag_mutability=raw.get("imageTagMutability", ""),
             encryption_type=raw.get("encryptionConfiguration", {}).get("encryptionType", "AES256"),
             kms_key=raw.get("encryptionConfiguration", {}).get("kmsKey", ""),
-            has_lifecycle_policy=has_policy,
+            has_lifecycle_policy=bool(has_policy),
         )
         for raw, has_policy in zip(repos, lifecycle, strict=True)
     )

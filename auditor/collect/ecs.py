@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.collect.common import chunks, fan_out, paginate, tags_dict
+from auditor.collect.common import chunks, paginate, per_resource, tags_dict
 from auditor.collect.secrets_shape import classify_env
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.ecs import (
@@ -100,19 +100,30 @@ def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
     cluster_arns = paginate(ecs, "list_clusters", "clusterArns")
     clusters: list[EcsCluster] = []
     services: list[EcsService] = []
-    for batch in chunks(cluster_arns, 100):
-        described = ecs.describe_clusters(
-            clusters=list(batch), include=["SETTINGS", "CONFIGURATIONS", "TAGS"]
-        )
-        clusters.extend(_cluster(c, region) for c in described.get("clusters", []))
 
-    for cluster in clusters:
+    # A failed call costs only the clusters it was about (a resource gap each).
+    def describe_clusters(batch: list[str]) -> list[EcsCluster]:
+        described = ecs.describe_clusters(
+            clusters=batch, include=["SETTINGS", "CONFIGURATIONS", "TAGS"]
+        )
+        return [_cluster(c, region) for c in described["clusters"]]
+
+    batches = [list(b) for b in chunks(cluster_arns, 100)]
+    for found in per_resource(describe_clusters, batches, list, concurrent=False):
+        clusters.extend(found or [])
+
+    def cluster_services(cluster: EcsCluster) -> list[EcsService]:
         service_arns = paginate(ecs, "list_services", "serviceArns", cluster=cluster.arn)
+        out: list[EcsService] = []
         for batch in chunks(service_arns, 10):
             described = ecs.describe_services(
                 cluster=cluster.arn, services=list(batch), include=["TAGS"]
             )
-            services.extend(_service(s, region) for s in described.get("services", []))
+            out.extend(_service(s, region) for s in described["services"])
+        return out
+
+    for in_cluster in per_resource(cluster_services, clusters, lambda c: c.arn):
+        services.extend(in_cluster or [])
 
     # The revisions services run, plus the latest ACTIVE revision of every family.
     # One paginated list gives every ACTIVE revision's ARN (family:revision), so
@@ -132,7 +143,9 @@ def collect_ecs(clients: ClientFactory, region: str) -> EcsSection:
         return dict(ecs.describe_task_definition(taskDefinition=ref)["taskDefinition"])
 
     seen: dict[str, TaskDefinition] = {}
-    for raw in fan_out(describe, wanted):
+    for raw in per_resource(describe, wanted, lambda ref: ref):
+        if raw is None:  # recorded as a gap of that revision
+            continue
         td = _task_definition(raw, region)
         seen.setdefault(td.arn, td)
     return EcsSection(

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import error_code, fan_out, policy_doc, tags_dict
+from auditor.collect.common import error_code, per_resource, policy_doc, tags_dict
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.iam import (
     AccountSummary,
@@ -313,7 +313,8 @@ def _oidc_providers(iam: Any) -> list[OidcProvider]:
             arn=arn, url=str(raw.get("Url", "")), client_ids=tuple(raw.get("ClientIDList", []))
         )
 
-    return [p for p in fan_out(describe, arns) if p is not None]
+    # A failed call costs only its provider (gapped).
+    return [p for p in per_resource(describe, arns, lambda arn: arn) if p is not None]
 
 
 def _saml_providers(iam: Any) -> list[SamlProvider]:

@@ -1,10 +1,15 @@
-"""Lambda: functions (configuration, environment by name only), resource policies and URLs.
+"""Lambda: functions (configuration, environment by name only), aliases, resource policies and URLs.
 
-``ListFunctions`` carries each function's configuration; ``GetPolicy`` and
-``GetFunctionUrlConfig`` are per function (``ListFunctionUrlConfigs`` would be
-one call per function too, and moto lacks it). ``lambda:GetFunction`` is never
-called: it returns a presigned URL to the code (the read-only guard refuses it).
-Environment values are classified in memory and dropped.
+``ListFunctions`` carries each function's configuration. Per function:
+``GetPolicy``, ``GetFunctionUrlConfig`` (``ListFunctionUrlConfigs`` would be
+one call per function too, and moto lacks it) and ``ListAliases``; per alias
+(a qualified ARN with its own policy and URL): ``GetPolicy`` and
+``GetFunctionUrlConfig`` with the alias as ``Qualifier``. A
+``ResourceNotFoundException`` means "none". The URL is looked up whatever the
+policy says: judging the policy is the rules' job, not the collector's.
+``lambda:GetFunction`` is never called: it returns a presigned URL to the code
+(the read-only guard refuses it). Environment values are classified in memory
+and dropped.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.analysis.policy import statements
-from auditor.collect.common import error_code, fan_out, paginate, policy_doc
+from auditor.collect.common import error_code, paginate, per_resource, policy_doc
 from auditor.collect.secrets_shape import classify_env
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.base import JsonDoc
-from auditor.snapshot.lambda_ import FunctionUrl, LambdaFunction, LambdaSection
+from auditor.snapshot.lambda_ import FunctionUrl, LambdaAlias, LambdaFunction, LambdaSection
 
 
 def _function(
-    raw: dict[str, Any], region: str, policy: JsonDoc | None, url: FunctionUrl | None
+    raw: dict[str, Any],
+    region: str,
+    policy: JsonDoc | None,
+    url: FunctionUrl | None,
+    aliases: tuple[LambdaAlias, ...] = (),
 ) -> LambdaFunction:
     vpc = raw.get("VpcConfig") or {}
     variables = (raw.get("Environment") or {}).get("Variables") or {}
@@ -49,6 +57,7 @@ def _function(
         last_modified=raw.get("LastModified", ""),
         policy=policy,
         url=url,
+        aliases=aliases,
     )
 
 
@@ -62,9 +71,13 @@ def _optional(call: Any, **params: Any) -> dict[str, Any] | None:
         return None
 
 
-def _invokes_url(doc: JsonDoc | None) -> bool:
-    return any(
-        st.allows and st.matches_action("lambda:InvokeFunctionUrl") for st in statements(doc)
+def _policy_and_url(lam: Any, **target: str) -> tuple[JsonDoc | None, FunctionUrl | None]:
+    """The resource policy and the function URL of a function or an alias."""
+    policy = _optional(lam.get_policy, **target)
+    url = _optional(lam.get_function_url_config, **target)
+    return (
+        policy_doc(policy.get("Policy")) if policy else None,
+        FunctionUrl(url=url["FunctionUrl"], auth_type=url["AuthType"]) if url else None,
     )
 
 
@@ -72,26 +85,29 @@ def collect_lambda(clients: ClientFactory, region: str) -> LambdaSection:
     lam = clients("lambda", region)
     listed: list[dict[str, Any]] = paginate(lam, "list_functions", "Functions")
 
-    def extras(raw: dict[str, Any]) -> tuple[JsonDoc | None, FunctionUrl | None]:
-        arn = raw["FunctionArn"]
-        policy = _optional(lam.get_policy, FunctionName=arn)
-        doc = policy_doc(policy.get("Policy")) if policy else None
-        # A function URL can be invoked only if the resource policy grants
-        # lambda:InvokeFunctionUrl (AWS_IAM URLs additionally need the caller's
-        # IAM policy). Without such a statement a URL exposes nothing, so the
-        # per-function GetFunctionUrlConfig call is skipped: one call less per
-        # function in the common case. ``url`` is None then.
-        url = (
-            _optional(lam.get_function_url_config, FunctionName=arn) if _invokes_url(doc) else None
-        )
-        return (
-            doc,
-            FunctionUrl(url=url["FunctionUrl"], auth_type=url["AuthType"]) if url else None,
-        )
+    def extras(
+        raw: dict[str, Any],
+    ) -> tuple[JsonDoc | None, FunctionUrl | None, tuple[LambdaAlias, ...]]:
+        name = raw["FunctionName"]
+        policy, url = _policy_and_url(lam, FunctionName=raw["FunctionArn"])
+        aliases = []
+        for alias in paginate(lam, "list_aliases", "Aliases", FunctionName=name):
+            a_policy, a_url = _policy_and_url(lam, FunctionName=name, Qualifier=alias["Name"])
+            aliases.append(
+                LambdaAlias(
+                    name=alias["Name"],
+                    arn=alias["AliasArn"],
+                    function_version=alias.get("FunctionVersion", ""),
+                    policy=a_policy,
+                    url=a_url,
+                )
+            )
+        return policy, url, tuple(sorted(aliases, key=lambda a: a.name))
 
-    answers = fan_out(extras, listed)
+    # A failed call costs only its function: kept as listed, gapped (rules say UNKNOWN).
+    answers = per_resource(extras, listed, lambda raw: str(raw["FunctionArn"]))
     functions = [
-        _function(raw, region, policy, url)
-        for raw, (policy, url) in zip(listed, answers, strict=True)
+        _function(raw, region, *(answer or (None, None, ())))
+        for raw, answer in zip(listed, answers, strict=True)
     ]
     return LambdaSection(functions=tuple(sorted(functions, key=lambda f: f.name)))

@@ -1,21 +1,98 @@
-"""The read-only guard: a botocore hook that refuses any non-read operation.
+"""The read-only guard: a botocore hook that refuses every operation not on the allowlist.
 
 It is registered on the scanning session before any client is created, so
 every client inherits it. A refused call raises :class:`ReadOnlyViolation`
 before a request is signed or sent.
+
+The allowlist is exact: :data:`READ_OPERATIONS` names each operation the
+collectors call, by IAM action prefix. A prefix rule ("anything called
+``Get*``, ``List*``, ``Describe*``") would let through reads that return
+data or secrets (``ssm:GetParameterHistory``, ``ec2:GetPasswordData``,
+``dynamodb:GetItem``, ``kinesis:GetRecords``). A collector that needs a new
+operation adds it here; ``tests/test_readonly.py`` proves that every call the
+collectors make is listed and that every listed operation is a read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from auditor.errors import ReadOnlyViolation
 
-#: Operation-name prefixes that only read.
-READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Lookup")
+#: Every operation a scanning session may call, by IAM action prefix. Nothing else passes.
+READ_OPERATIONS: Mapping[str, frozenset[str]] = {
+    "access-analyzer": frozenset({"ListAnalyzers"}),
+    "cloudtrail": frozenset({"DescribeTrails", "GetEventSelectors", "GetTrailStatus"}),
+    "cloudwatch": frozenset({"DescribeAlarms", "ListDashboards"}),
+    "codebuild": frozenset({"BatchGetProjects", "ListProjects"}),
+    "codepipeline": frozenset({"GetPipeline", "ListPipelines"}),
+    "config": frozenset({"DescribeConfigurationRecorderStatus", "DescribeConfigurationRecorders"}),
+    "ec2": frozenset(
+        {
+            "DescribeFlowLogs",
+            "DescribeInstances",
+            "DescribeInternetGateways",
+            "DescribeNatGateways",
+            "DescribeNetworkAcls",
+            "DescribeNetworkInterfaces",
+            "DescribeRegions",
+            "DescribeRouteTables",
+            "DescribeSecurityGroups",
+            "DescribeSubnets",
+            "DescribeVpcEndpoints",
+            "DescribeVpcs",
+            "GetEbsEncryptionByDefault",
+        }
+    ),
+    "ecr": frozenset(
+        {"DescribeRepositories", "GetLifecyclePolicy", "GetRegistryScanningConfiguration"}
+    ),
+    "ecs": frozenset(
+        {
+            "DescribeClusters",
+            "DescribeServices",
+            "DescribeTaskDefinition",
+            "ListClusters",
+            "ListServices",
+            "ListTaskDefinitions",
+        }
+    ),
+    "guardduty": frozenset({"GetDetector", "ListDetectors"}),
+    "iam": frozenset(
+        {
+            # Asks IAM to (re)build the credential report; reads nothing, changes no resource.
+            "GenerateCredentialReport",
+            "GetAccountAuthorizationDetails",
+            "GetAccountPasswordPolicy",
+            "GetAccountSummary",
+            "GetCredentialReport",
+            "GetOpenIDConnectProvider",
+            "ListOpenIDConnectProviders",
+            "ListSAMLProviders",
+        }
+    ),
+    "lambda": frozenset({"GetFunctionUrlConfig", "GetPolicy", "ListAliases", "ListFunctions"}),
+    "logs": frozenset({"DescribeLogGroups", "DescribeMetricFilters", "DescribeQueryDefinitions"}),
+    "rds": frozenset({"DescribeDBClusters", "DescribeDBInstances", "DescribeDBSubnetGroups"}),
+    "kms": frozenset({"DescribeKey", "GetKeyRotationStatus", "ListKeys"}),
+    "s3": frozenset(
+        {
+            "GetBucketLocation",
+            "GetBucketPolicy",
+            "GetBucketPolicyStatus",
+            # bucket settings (s3) and the account's (s3control: signed as s3)
+            "GetPublicAccessBlock",
+            "ListBuckets",
+        }
+    ),
+    "secretsmanager": frozenset({"GetResourcePolicy", "ListSecrets"}),
+    "sts": frozenset({"GetCallerIdentity"}),
+}
 
-#: Reads that are still not allowed: they return secret material, data, or
-#: credentials (or a download URL for code or images).
+#: Reads that must never be added to :data:`READ_OPERATIONS`: they return secret
+#: material, data, or credentials (or a download URL for code or images). The
+#: documented policy (docs/iam-policy.md) denies exactly these.
 DENIED = frozenset(
     {
         "secretsmanager:GetSecretValue",
@@ -42,27 +119,14 @@ DENIED = frozenset(
     }
 )
 
-#: Operations without a read prefix that are still reads for our purpose.
-ALLOWED = frozenset(
-    {
-        # Asks IAM to (re)build the credential report; reads nothing and changes no resource.
-        "iam:GenerateCredentialReport",
-    }
-)
-
 
 def operation_key(service_id: str, operation: str) -> str:
     return f"{service_id}:{operation}"
 
 
 def is_read_only(service: str, operation: str) -> bool:
-    """True when ``service:operation`` may be called by a scanning session."""
-    key = operation_key(service, operation)
-    if key in DENIED:
-        return False
-    if key in ALLOWED:
-        return True
-    return operation.startswith(READ_PREFIXES)
+    """True when ``service:operation`` may be called by a scanning session (exact match)."""
+    return operation in READ_OPERATIONS.get(service, frozenset())
 
 
 def _endpoint_prefix(model: Any) -> str:

@@ -13,7 +13,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.common import as_datetime, error_code, fan_out, paginate, policy_doc, tags_dict
+from auditor.collect.common import (
+    as_datetime,
+    error_code,
+    paginate,
+    per_resource,
+    policy_doc,
+    tags_dict,
+)
 from auditor.collect.session import ClientFactory
 from auditor.snapshot.base import JsonDoc
 from auditor.snapshot.secretsmanager import Secret, SecretsSection
@@ -76,6 +83,7 @@ def collect_secrets(clients: ClientFactory, region: str) -> SecretsSection:
             return None
         return policy_doc(answer.get("ResourcePolicy"))
 
-    policies = fan_out(policy, listed)
+    # A failed call costs only its secret (gapped, policy unknown).
+    policies = per_resource(policy, listed, lambda raw: str(raw["ARN"]))
     secrets = [_secret(raw, region, doc) for raw, doc in zip(listed, policies, strict=True)]
     return SecretsSection(secrets=tuple(sorted(secrets, key=lambda s: s.name)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import __version__
+from auditor.collect.expect import install_response_checks
 from auditor.collect.readonly import install_read_only_guard, service_name
 from auditor.errors import CollectionError
 from auditor.snapshot import OperationStats
@@ -27,6 +29,8 @@ def keep_endpoint_host(request: Any, **_: Any) -> None:
     """
     parts = urlsplit(request.url)
     host, _, rest = parts.netloc.partition(".")
+    if ".amazonaws." in f".{rest}" or rest.startswith("amazonaws."):
+        return  # AWS's own endpoint: the account host exists
     if host.isdigit() and len(host) == 12 and rest:
         request.url = urlunsplit(parts._replace(netloc=rest))
 
@@ -142,6 +146,16 @@ def make_boto_session(
     )
 
 
+#: Attempts per call (first try included) unless ``AWS_MAX_ATTEMPTS`` says otherwise.
+DEFAULT_MAX_ATTEMPTS = 8
+
+
+def _max_attempts_from_env() -> int:
+    """``AWS_MAX_ATTEMPTS`` (the AWS SDKs' variable) when it is a positive integer, else 8."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ATTEMPTS
+
+
 class SessionClients:
     """The client factory of a scan: guarded, retrying, counted, cached per (service, region)."""
 
@@ -151,13 +165,16 @@ class SessionClients:
         *,
         endpoint_url: str | None = None,
         max_pool: int = 10,
-        max_attempts: int = 8,
+        max_attempts: int | None = None,
     ) -> None:
+        if max_attempts is None:
+            max_attempts = _max_attempts_from_env()
         self.session = session
         self.endpoint_url = endpoint_url
         self.recorder = CallRecorder()
         install_read_only_guard(session.events)
         session.events.register("after-call", self.recorder.after_call, unique_id="auditor-stats")
+        install_response_checks(session.events)  # after the stats: a malformed answer is a call
         if endpoint_url:
             session.events.register(
                 "before-sign.s3-control", keep_endpoint_host, unique_id="auditor-s3control-host"
@@ -166,7 +183,9 @@ class SessionClients:
                 "needs-retry", refuse_retry_of_unimplemented, unique_id="auditor-not-implemented"
             )
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            # Adaptive: standard retries plus a client-side rate limiter that slows
+            # down on throttling. One client per (service, region), so one limiter each.
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
             max_pool_connections=max_pool,
             connect_timeout=10,
             read_timeout=30,

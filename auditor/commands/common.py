@@ -171,7 +171,8 @@ def report_gaps(snapshot: Snapshot) -> int:
         detail = " ".join(x for x in (gap.operation, gap.error_code) if x)
         click.echo(
             f"auditor: gap: {gap.service} in {gap.region}: {gap.status.value}"
-            + (f" ({detail})" if detail else ""),
+            + (f" ({detail})" if detail else "")
+            + (f" for {gap.resource}" if gap.resource else ""),
             err=True,
         )
     return len(gaps)

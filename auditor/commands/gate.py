@@ -306,7 +306,7 @@ def gate(
 # ------------------------------------------------------------------ baseline
 
 
-@click.command(name="baseline")
+@click.command(name="baseline", short_help="Write a baseline for `auditor gate`, slimmed for git.")
 @_source_options
 @click.option(
     "-o",
@@ -357,7 +357,7 @@ def baseline(
 # ------------------------------------------------------------------ diff
 
 
-@click.command(name="diff")
+@click.command(name="diff", short_help="What changed between two results files.")
 @click.argument("old", type=_FilePath)
 @click.argument("new", type=_FilePath)
 @click.option(
@@ -399,7 +399,7 @@ def diff_cmd(old: Path, new: Path, fmt: str, out: Path | None) -> None:
 # ------------------------------------------------------------------ export
 
 
-@click.command(name="export")
+@click.command(name="export", short_help="Write results as JUnit XML, SARIF, ASFF or OCSF.")
 @click.argument("results", type=_FilePath)
 @click.option(
     "--format",

@@ -24,13 +24,26 @@ FORMATS = ("html", "md")
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
 
 
-def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
-    names = [v.strip().lower() for v in value.split(",") if v.strip()]
-    names = ["md" if n in ("markdown",) else n for n in names]
-    unknown = sorted(set(names) - set(FORMATS))
-    if unknown:
-        raise click.BadParameter(f"unknown format(s) {', '.join(unknown)}; known: html, md")
-    return tuple(dict.fromkeys(names))
+class FormatList(click.Choice[str]):
+    """A choice of report formats, several at once: ``html,md`` or ``--format md``."""
+
+    name = "format list"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        names = [v.strip().lower() for v in str(value).split(",") if v.strip()]
+        names = ["md" if n == "markdown" else n for n in names]
+        unknown = sorted(set(names) - set(FORMATS))
+        if unknown or not names:
+            self.fail(
+                f"unknown format(s) {', '.join(unknown) or repr(value)}; known: "
+                f"{', '.join(FORMATS)} (comma-separated)",
+                param,
+                ctx,
+            )
+        choose = super().convert
+        return tuple(choose(n, param, ctx) for n in dict.fromkeys(names))
 
 
 def formats_option(fn: F) -> F:
@@ -38,10 +51,10 @@ def formats_option(fn: F) -> F:
     option = click.option(
         "--format",
         "formats",
+        type=FormatList(FORMATS),
         default=",".join(FORMATS),
         show_default=True,
-        callback=_split_formats,
-        help="Comma-separated reports to write: html, md (results.json is always written).",
+        help="Reports to write, comma-separated (results.json is always written).",
     )
     return option(fn)
 
@@ -51,9 +64,10 @@ def _echo_paths(paths: list[Path]) -> None:
         click.echo(f"auditor: {path.name} -> {path}", err=True)
 
 
-@click.command()
+@click.command(short_help="Re-render report.html and report.md from a saved results.json.")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
+    "-o",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the reports go. Default: the folder holding RESULTS.",
@@ -77,8 +91,9 @@ def report(results: Path, output_dir: Path | None, formats: tuple[str, ...], qui
     sys.exit(EXIT_OK)
 
 
-@click.command()
+@click.command(short_help="Review a simulated reference account: no AWS account, no network.")
 @click.option(
+    "-o",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_OUTPUT_DIR,
@@ -87,8 +102,14 @@ def report(results: Path, output_dir: Path | None, formats: tuple[str, ...], qui
 )
 @formats_option
 @click.option("--region", default="us-west-2", show_default=True, help="Simulated region.")
+@click.option(
+    "--save-snapshot",
+    is_flag=True,
+    help="Also write the simulated account's snapshot as snapshot.json.gz in the output folder "
+    "(then: auditor scan --snapshot <output folder>/snapshot.json.gz).",
+)
 @errors_to_exit
-def demo(output_dir: Path, formats: tuple[str, ...], region: str) -> None:
+def demo(output_dir: Path, formats: tuple[str, ...], region: str, save_snapshot: bool) -> None:
     """Review a simulated copy of the reference architecture: no AWS account, no network.
 
     Starts moto's AWS API simulator in this process on 127.0.0.1, builds the
@@ -119,6 +140,11 @@ def demo(output_dir: Path, formats: tuple[str, ...], region: str) -> None:
     view = build_view(result)
     write_results(result, output_dir / "results.json")
     paths = write_reports(result, output_dir, formats, view=view)
+    if save_snapshot:
+        from auditor.snapshot.io import save_snapshot as write_snapshot
+
+        write_snapshot(run.snapshot, output_dir / "snapshot.json.gz")
+        paths.append(output_dir / "snapshot.json.gz")
     print_view(view, make_console())
     click.echo(
         f"auditor: demo: scanned {run.snapshot.stats.total_calls} API calls through "

@@ -35,7 +35,11 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "public-webhook",
         "Lambda resource policy open to *; function URL auth NONE; plaintext secret env",
     ),
-    ("legacy-report", "Lambda on python3.8"),
+    (
+        "legacy-report",
+        "Lambda on python3.8; a GitHub token in an env var with a neutral name (REPORT_UPLOAD);"
+        " never logged (no log group)",
+    ),
     ("lambda-basic", "one role shared by three unrelated functions"),
     ("bastion", "public instance with SSH open to the world, key pair, IMDSv1"),
     ("ssh-world", "security group with SSH open to the world"),
@@ -46,7 +50,17 @@ PLANTED: tuple[tuple[str, str], ...] = (
         "RDS public, unencrypted, no deletion protection, 1-day backups, public subnets",
     ),
     ("api-service", "ECS service with a public IP"),
-    ("api", "task definition: plaintext DB_PASSWORD env, :latest image, no log configuration"),
+    (
+        "api",
+        "task definition: plaintext DB_PASSWORD and a Redis URL with a password in env,"
+        " :latest image, no log configuration, a sidecar image from Docker Hub,"
+        " writable root filesystem",
+    ),
+    (
+        "host-daemons",
+        "task definition on the host network: a privileged container, another running as root",
+    ),
+    ("ssh-half-internet", "security group with SSH open to 0.0.0.0/1: half the internet"),
     ("startup-cluster", "Container Insights off"),
     ("prod/stripe-key", "secret without rotation"),
     ("prod/shared-token", "secret resource policy open to *"),
@@ -68,6 +82,10 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("release-bot", "iam:PassRole on ops-automation + lambda:CreateFunction + InvokeFunction"),
     ("ops-automation", "Lambda role with iam:* on *: an administrator in effect"),
     ("analytics-task-role", "secretsmanager:GetSecretValue and ssm:GetParameter* on *"),
+    # administrators (CIS 1.15/1.16, FSBP IAM.1/IAM.2)
+    ("legacy-full-access", "customer managed policy granting * on *, attached to nothing"),
+    ("ci-deployer", "CI role with * on * 'only in us-east-1': the caller picks the region"),
+    ("mfa-admins", "role that is an administrator whenever its caller has MFA"),
     # internet exposure through the whole path (auditor.analysis.reachability)
     ("exposed-pg", "RDS PostgreSQL public, in public subnets, 5432 open to the world: reachable"),
     ("pg-world", "security group with PostgreSQL 5432 open to the world"),
@@ -81,15 +99,29 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("office-ssh", ("NI003", "NI004", "NI005")),  # 22 open to one /32 only
     ("app-from-alb", ("NI003", "NI004", "NI005")),  # 8080 from another security group
     ("prod/db-password", ("SM001", "SM004")),  # rotated, no resource policy
-    ("worker-task-role", ("LP003", "LP004", "LP006", "LP013")),  # scoped task role
-    ("worker", ("DA003", "SM005", "AL007")),  # digest-pinned, secret via valueFrom, logs
+    ("worker-task-role", ("LP003", "LP004", "LP013")),  # scoped task role
+    # digest-pinned, secret via valueFrom (plus a commit SHA, a queue URL, a token TTL and
+    # a secret *name* in plain env: not secrets), logs, image from the account's own ECR
+    ("worker", ("DA003", "SM005", "OB013", "DA007")),
+    ("worker:1", ("LP030", "LP031", "LP032")),  # read-only root filesystem, awsvpc
+    ("host-nonroot-daemon:1", ("LP030", "LP031", "LP032")),  # host network, uid 1000
+    ("ssh-vpn-range", ("NI003", "NI004", "NI005")),  # 22 from 10.0.0.0/8: private addresses
     ("worker-service", ("NI006",)),  # private, no public IP
     ("github-deploy-main", ("LP008",)),  # OIDC trust with sub and aud conditions
-    ("private-fn", ("SM006", "ZT003", "LP014", "DA006")),  # reference env, no URL, current runtime
-    ("/ecs/worker", ("AL008",)),  # 30-day retention
+    # reference env plus secret-looking names and values that are not secrets (AUTHOR,
+    # OAUTH_ISSUER, NEXTAUTH_URL, a password-less DATABASE_URL, PWD, a publishable key...),
+    # no URL, current runtime, its log group exists
+    ("private-fn", ("SM006", "ZT003", "LP014", "DA006", "OB015")),
+    ("/ecs/worker", ("OB014",)),  # 30-day retention
+    ("/aws/lambda/private-fn", ("OB014",)),  # 14-day retention
     ("worker-repo", ("DD007", "DA004", "DA005")),  # scan on push, immutable, lifecycle
-    ("build-runner", ("LP006", "LP015")),  # PassRole limited to the harmless lambda-basic
+    ("build-runner", ("LP015",)),  # PassRole limited to the harmless lambda-basic
     ("worker-task-role", ("LP015", "LP016", "LP017")),  # scoped task role
+    # administrator look-alikes (LP019-LP022)
+    ("power-users", ("LP019",)),  # every action but IAM/Organizations/Account: not * on *
+    ("power-user-access", ("LP020",)),  # the policy behind it (a NotAction: LP004's)
+    ("sealed-admin", ("LP004", "LP020")),  # Allow * with Deny *: grants nothing
+    ("expired-break-glass", ("LP019", "LP022")),  # * on * until 2020: no grant today
     # network look-alikes: exposed-looking, but no path from the internet today
     ("private-flagged-pg", ("NI007", "NI002")),  # PubliclyAccessible, but private subnets
     ("acl-guarded-pg", ("NI007",)),  # 5432 open to the world, denied by the network ACL
@@ -98,6 +130,21 @@ LOOK_ALIKES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _DOC_VERSION = "2012-10-17"
 _FAKE_STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # planted plaintext (never stored)
 _FAKE_DB_PASSWORD = "Sup3r-Secret-Pa55word-!"
+_FAKE_GITHUB_TOKEN = "ghp_" + "F4k3" * 9  # the shape of a GitHub token, obviously fake
+_FAKE_REDIS_URL = "redis://:" + "n0t-A-r3al-pa55" + "@cache.internal:6379/0"
+#: Environment values that look like secrets by name or by entropy and are not.
+_LOOK_ALIKE_ENV = {
+    "AUTHOR": "jane",
+    "AUTH_MODE": "cognito",
+    "OAUTH_ISSUER": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Ab12Cd34E",
+    "NEXTAUTH_URL": "https://app.example.com/api/auth",
+    "DATABASE_URL": "postgres://app@db.internal:5432/app",
+    "PWD": "/var/task",
+    "ACCESS_KEY_MAX_AGE": "90",
+    "SECRETS_PREFIX": "prod/",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "51Hx0Y2eZvKYlo2C0aBcDeFgHiJ",
+    "TOKEN_TTL": "3600",
+}
 
 
 def _doc(*statements: dict[str, Any]) -> str:
@@ -215,7 +262,89 @@ def _iam(iam: Any, account: str) -> dict[str, str]:
         RoleName="ecs-execution", AssumeRolePolicyDocument=_trust_service("ecs-tasks.amazonaws.com")
     )["Role"]["Arn"]
     _iam_escalations(iam, account)
+    _iam_administrators(iam, account)
     return roles
+
+
+def _iam_administrators(iam: Any, account: str) -> None:
+    """Full-administrator grants (planted) and their look-alikes."""
+    everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    root = {"AWS": f"arn:aws:iam::{account}:root"}
+    iam.create_policy(
+        PolicyName="legacy-full-access", PolicyDocument=_doc({"Sid": "All", **everything})
+    )
+    iam.create_role(
+        RoleName="ci-deployer",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole"}
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="ci-deployer",
+        PolicyName="deploy",
+        PolicyDocument=_doc(
+            {
+                "Sid": "OnlyUsEast1",
+                **everything,
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+            }
+        ),
+    )
+    iam.create_role(
+        RoleName="mfa-admins",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole"}
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="mfa-admins",
+        PolicyName="admin-with-mfa",
+        PolicyDocument=_doc(
+            {
+                "Sid": "AdminWithMfa",
+                **everything,
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ),
+    )
+    # look-alikes
+    power = iam.create_policy(
+        PolicyName="power-user-access",
+        PolicyDocument=_doc(
+            {
+                "Sid": "AllButIdentity",
+                "Effect": "Allow",
+                "NotAction": ["iam:*", "organizations:*", "account:*"],
+                "Resource": "*",
+            }
+        ),
+    )["Policy"]["Arn"]
+    iam.create_group(GroupName="power-users")
+    iam.attach_group_policy(GroupName="power-users", PolicyArn=power)
+    iam.create_policy(
+        PolicyName="sealed-admin",
+        PolicyDocument=_doc(
+            {"Sid": "All", **everything},
+            {"Sid": "Sealed", "Effect": "Deny", "Action": "*", "Resource": "*"},
+        ),
+    )
+    iam.create_role(
+        RoleName="expired-break-glass",
+        AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": root, "Action": "sts:AssumeRole"}
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="expired-break-glass",
+        PolicyName="until-2020",
+        PolicyDocument=_doc(
+            {
+                "Sid": "Until2020",
+                **everything,
+                "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+            }
+        ),
+    )
 
 
 def _iam_escalations(iam: Any, account: str) -> None:
@@ -503,6 +632,28 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         ],
     )
     sg(
+        "ssh-half-internet",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/1"}],
+            }
+        ],
+    )
+    sg(
+        "ssh-vpn-range",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+            }
+        ],
+    )
+    sg(
         "office-ssh",
         [
             {
@@ -618,6 +769,9 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
     logs.create_log_group(logGroupName="/app/debug")
     logs.create_log_group(logGroupName="/ecs/worker")
     logs.put_retention_policy(logGroupName="/ecs/worker", retentionInDays=30)
+    # private-fn has run and logged; legacy-report and public-webhook never have
+    logs.create_log_group(logGroupName="/aws/lambda/private-fn")
+    logs.put_retention_policy(logGroupName="/aws/lambda/private-fn", retentionInDays=14)
 
     # --- ECS: no insights, no exec logging; a public service with exec; a careful worker
     ecs = client("ecs", region)
@@ -637,9 +791,24 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                 "memory": 512,
                 "environment": [
                     {"name": "DB_PASSWORD", "value": _FAKE_DB_PASSWORD},
+                    {"name": "CACHE_URL", "value": _FAKE_REDIS_URL},
                     {"name": "LOG_LEVEL", "value": "debug"},
                 ],
-            }
+            },
+            {  # a proxy sidecar pulled straight from Docker Hub (DA007)
+                "name": "proxy",
+                "image": "nginx:1.27",
+                "memory": 128,
+                "essential": False,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/app/debug",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "proxy",
+                    },
+                },
+            },
         ],
     )["taskDefinition"]["taskDefinitionArn"]
     worker_td = ecs.register_task_definition(
@@ -655,7 +824,17 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
                 "name": "worker",
                 "image": f"{worker_repo}@sha256:{'0' * 64}",
                 "memory": 512,
+                "readonlyRootFilesystem": True,
                 "secrets": [{"name": "DB_PASSWORD", "valueFrom": db_secret}],
+                "environment": [
+                    {"name": "GIT_SHA", "value": "3f786850e387550fdab836ed7e6dc881de23001b"},
+                    {
+                        "name": "QUEUE_URL",
+                        "value": f"https://sqs.{region}.amazonaws.com/123456789012/jobs",
+                    },
+                    {"name": "JWT_SECRET_NAME", "value": "prod/jwt-signing"},
+                    {"name": "TOKEN_EXPIRY", "value": "15m"},
+                ],
                 "logConfiguration": {
                     "logDriver": "awslogs",
                     "options": {
@@ -667,6 +846,36 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
             }
         ],
     )["taskDefinition"]["taskDefinitionArn"]
+
+    # EC2 launch type daemons on the host network: a privileged agent beside a
+    # collector running as root; and a careful one running as uid 1000
+    def daemon(name: str, **settings: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "image": f"{worker_repo}@sha256:{'1' * 64}",
+            "memory": 256,
+            "readonlyRootFilesystem": True,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": "/ecs/worker",
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": name,
+                },
+            },
+            **settings,
+        }
+
+    for family, containers in (
+        ("host-daemons", [daemon("agent", privileged=True), daemon("collector", user="root")]),
+        ("host-nonroot-daemon", [daemon("exporter", user="1000")]),
+    ):
+        ecs.register_task_definition(
+            family=family,
+            networkMode="host",
+            requiresCompatibilities=["EC2"],
+            containerDefinitions=containers,
+        )
     ecs.create_service(
         cluster="startup-cluster",
         serviceName="api-service",
@@ -728,6 +937,7 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         Role=roles["lambda"],
         Handler="handler.handler",
         Code=code,
+        Environment={"Variables": {"REPORT_UPLOAD": _FAKE_GITHUB_TOKEN, "LOG_LEVEL": "info"}},
     )
     lam.create_function(
         FunctionName="private-fn",
@@ -735,7 +945,9 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
         Role=roles["lambda"],
         Handler="handler.handler",
         Code=code,
-        Environment={"Variables": {"DB_SECRET_ARN": db_secret, "LOG_LEVEL": "info"}},
+        Environment={
+            "Variables": {"DB_SECRET_ARN": db_secret, "LOG_LEVEL": "info", **_LOOK_ALIKE_ENV}
+        },
     )
 
     # --- CloudTrail: single-region, no validation, no KMS, no CloudWatch Logs, open bucket
@@ -768,4 +980,10 @@ def build_messy(client: ClientFn, region: str = "us-west-2") -> dict[str, str]:
 
 
 #: Values planted in the account that must never appear in a snapshot or report.
-PLANTED_VALUES: tuple[str, ...] = (_FAKE_STRIPE, _FAKE_DB_PASSWORD, "shared-token-value-123")
+PLANTED_VALUES: tuple[str, ...] = (
+    _FAKE_STRIPE,
+    _FAKE_DB_PASSWORD,
+    "shared-token-value-123",
+    _FAKE_GITHUB_TOKEN,
+    _FAKE_REDIS_URL,
+)

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 DEFAULT_REGION = "us-west-2"
 INSTALL_HINT = "auditor demo needs moto: pip install 'auditor[demo]'"
 
-#: Services moto does not implement at all (every call is an HTTP 500): not collected.
+#: Services moto does not implement at all (every call is an HTTP 500): not called, and
+#: recorded as the gap they are (the endpoint lacks the API; nobody left them out).
 MOTO_UNSUPPORTED = frozenset({"accessanalyzer"})
 
 _DEMO_ENV = {
@@ -82,6 +83,9 @@ def moto_server() -> Iterator[str]:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
         raise InputError(f"{INSTALL_HINT} ({exc})") from None
+    from auditor.demo.simulator import extend_moto
+
+    extend_moto()
     # moto logs every request, and a traceback for each API it does not implement.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -102,6 +106,26 @@ class DemoRun:
     snapshot: Snapshot
     info: ReferenceInfo
     endpoint_url: str
+
+
+def _unimplemented_as_gaps(snapshot: Snapshot) -> Snapshot:
+    """The services moto lacks were not called: say so, instead of "not requested"."""
+    from auditor.snapshot.base import CollectionStatus, Coverage
+
+    coverage = tuple(
+        Coverage(
+            service=c.service,
+            region=c.region,
+            status=CollectionStatus.ERROR,
+            error_code="NotImplemented",
+            message=f"the endpoint (moto's AWS simulator) does not implement the "
+            f"{c.service} API: not scanned",
+        )
+        if c.service in MOTO_UNSUPPORTED and not c.requested
+        else c
+        for c in snapshot.coverage
+    )
+    return snapshot.model_copy(update={"coverage": coverage})
 
 
 def run_demo(region: str = DEFAULT_REGION) -> DemoRun:
@@ -125,5 +149,5 @@ def run_demo(region: str = DEFAULT_REGION) -> DemoRun:
         set_root_mfa(info.account_id)
         clients = SessionClients(make_boto_session(region=region), endpoint_url=url)
         services = [name for name in SERVICES if name not in MOTO_UNSUPPORTED]
-        snapshot = collect(clients, [region], services)
+        snapshot = _unimplemented_as_gaps(collect(clients, [region], services))
     return DemoRun(snapshot=snapshot, info=info, endpoint_url=url)

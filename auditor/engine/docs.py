@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.engine.catalogue import Catalogue
+from auditor.engine.catalogue import RETIRED, Catalogue
 from auditor.engine.model import Principle, Rule
 
 
@@ -11,7 +11,7 @@ def _frameworks(rule: Rule) -> str:
     return "; ".join(parts) or "-"
 
 
-def rule_markdown(rule: Rule, heading: str = "###") -> str:
+def rule_markdown(rule: Rule, heading: str = "###", superseded_by: tuple[str, ...] = ()) -> str:
     lines = [
         f"{heading} {rule.id} `{rule.slug}`",
         "",
@@ -26,12 +26,26 @@ def rule_markdown(rule: Rule, heading: str = "###") -> str:
     if rule.params:
         params = ", ".join(f"`{k}` = {v!r}" for k, v in rule.params.items())
         lines.append(f"- Thresholds: {params}")
+    if rule.supersedes:
+        lines.append(
+            f"- Scored once: a FAIL here also counts the same problem for "
+            f"{', '.join(rule.supersedes)} (see docs/scoring.md)"
+        )
+    if superseded_by:
+        lines.append(
+            f"- Scored once: a FAIL here is counted under a FAIL of {', '.join(superseded_by)} "
+            "on the same problem (see docs/scoring.md)"
+        )
     lines.append("")
     for section, body in rule.docs.items():
         lines += [f"{heading}# {section}", "", body, ""]
     if rule.remediation_cmd:
         lines += ["Command template:", "", "```sh", rule.remediation_cmd, "```", ""]
     return "\n".join(lines)
+
+
+def _superseded_by(catalogue: Catalogue, rule_id: str) -> tuple[str, ...]:
+    return tuple(r.id for r in catalogue if rule_id in r.supersedes)
 
 
 def catalogue_markdown(catalogue: Catalogue) -> str:
@@ -55,5 +69,12 @@ def catalogue_markdown(catalogue: Catalogue) -> str:
         if not rules:
             continue
         out += [f"## {principle.label}", ""]
-        out += [rule_markdown(r) for r in rules]
+        out += [rule_markdown(r, superseded_by=_superseded_by(catalogue, r.id)) for r in rules]
+    out += [
+        "## Retired ids",
+        "",
+        "Never reused; a config may still name them (they match nothing).",
+        "",
+    ]
+    out += [f"- **{rid}**: {why}" for rid, why in sorted(RETIRED.items())]
     return "\n".join(out).rstrip() + "\n"

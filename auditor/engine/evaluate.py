@@ -14,10 +14,11 @@ from fnmatch import fnmatchcase
 from auditor import __version__
 from auditor.config import Config
 from auditor.engine.catalogue import Catalogue
-from auditor.engine.model import GLOBAL, Check, Principle, Rule, Status
+from auditor.engine.model import ACCOUNT, GLOBAL, Check, Principle, Rule, ShellText, Status
+from auditor.engine.overlap import count_once
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
-from auditor.snapshot import Snapshot
+from auditor.snapshot import Coverage, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ def _fill(template: str, check: Check, snap: Snapshot) -> str:
         **check.fields,
     }
     try:
-        return template.format(**{k: shlex.quote(str(v)) for k, v in values.items()})
+        return template.format(
+            **{k: v if isinstance(v, ShellText) else shlex.quote(str(v)) for k, v in values.items()}
+        )
     except (KeyError, IndexError) as exc:
         raise ValueError(f"remediation_cmd needs a field the check did not give: {exc}") from None
 
@@ -65,6 +68,40 @@ def _gapped_regions(rule: Rule, snap: Snapshot) -> tuple[dict[str, set[str]], bo
     return gaps, nothing_usable
 
 
+def _resource_gaps(rule: Rule, snap: Snapshot, gapped: set[str]) -> dict[str, Coverage]:
+    """Gapped resources of the needed services (outside whole-region gaps), by resource id."""
+    out: dict[str, Coverage] = {}
+    for service in rule.needs:
+        for gap in snap.resource_gaps(service):
+            if gap.region not in gapped:
+                out.setdefault(gap.resource, gap)
+    return out
+
+
+def _gap_of(check: Check, gaps: dict[str, Coverage]) -> Coverage | None:
+    """The resource gap a check is about (its id, name, or a part of it such as ``arn#key-1``)."""
+    for key in (check.resource_id, check.name, check.resource_id.split("#", 1)[0]):
+        if key and key in gaps:
+            return gaps[key]
+    return None
+
+
+def _resource_unknown(gap: Coverage) -> Check:
+    what = " ".join(x for x in (gap.operation, gap.error_code) if x)
+    return Check(
+        resource_id=gap.resource,
+        ok=None,
+        evidence=f"{gap.service} could not be collected for this resource ({what}); "
+        "the rule cannot tell",
+        region=gap.region,
+        name=gap.resource,
+    )
+
+
+def _is_account(check: Check) -> bool:
+    return check.resource_id == ACCOUNT or check.resource_id.startswith(f"{ACCOUNT}/")
+
+
 def _result(rule: Rule, snap: Snapshot, status: Status, check: Check, cmd: str = "") -> RuleResult:
     return RuleResult(
         finding_id=finding_id(rule.id, snap.account_id, check.region, check.resource_id),
@@ -77,6 +114,8 @@ def _result(rule: Rule, snap: Snapshot, status: Status, check: Check, cmd: str =
         region=check.region,
         evidence=check.evidence,
         remediation_cmd=cmd,
+        related=check.related,
+        fix_files=dict(check.files) if cmd else {},
     )
 
 
@@ -107,14 +146,30 @@ def evaluate_rule(rule: Rule, snap: Snapshot, config: Config | None = None) -> l
     if nothing_usable:
         return unknown
     gapped = set().union(*gaps.values()) if gaps else set()
+    resource_gaps = _resource_gaps(rule, snap, gapped)
+    gap_regions = {g.region for g in resource_gaps.values()}
+    unjudged = dict(resource_gaps)  # gapped resources no check was about
     out: list[RuleResult] = []
     try:
         for check in rule.run(snap, overrides):
             if check.region in gapped:
                 continue
-            if check.ok is None or (check.ok is False and gaps and check.region == GLOBAL):
-                # The rule cannot judge this resource, or an account-wide FAIL
-                # while some region is missing might be wrong: say so.
+            gap = _gap_of(check, resource_gaps) if resource_gaps else None
+            if gap is not None:
+                # One call about this resource failed: whatever the rule saw is partial.
+                if unjudged.pop(gap.resource, None) is not None:
+                    out.append(_result(rule, snap, Status.UNKNOWN, _resource_unknown(gap)))
+                continue
+            # A verdict over the whole account (or region) while one resource is
+            # missing, or an account-wide FAIL while some region is, might be wrong.
+            partial = bool(gaps and check.ok is False and check.region == GLOBAL) or bool(
+                resource_gaps
+                and (
+                    (_is_account(check) and check.region in (gap_regions | {GLOBAL}))
+                    or (check.ok is False and check.region == GLOBAL)
+                )
+            )
+            if check.ok is None or partial:
                 out.append(_result(rule, snap, Status.UNKNOWN, check))
                 continue
             status = Status.PASS if check.ok else Status.FAIL
@@ -136,6 +191,9 @@ def evaluate_rule(rule: Rule, snap: Snapshot, config: Config | None = None) -> l
                 ),
             ),
         ]
+    unknown += [
+        _result(rule, snap, Status.UNKNOWN, _resource_unknown(gap)) for gap in unjudged.values()
+    ]
     return unknown + out
 
 
@@ -191,6 +249,11 @@ def _info(rule: Rule) -> RuleInfo:
         rationale=rule.rationale,
         remediation=rule.remediation,
         frameworks=dict(rule.frameworks),
+        tier=rule.tier,
+        group=rule.group,
+        formerly=rule.formerly,
+        supersedes=rule.supersedes,
+        action=rule.action,
     )
 
 
@@ -203,10 +266,12 @@ def evaluate(snap: Snapshot, catalogue: Catalogue, config: Config | None = None)
     for rule in rules:
         results.extend(evaluate_rule(rule, snap, config))
     results, expired = apply_waivers(results, config, snap)
+    results = count_once(results, {r.id: r.supersedes for r in rules if r.supersedes})
     results.sort(
         key=lambda r: (_PRINCIPLE_ORDER[r.principle], r.rule_id, r.region, r.resource_id, r.status)
     )
-    principles = score_all(results)
+    infos = tuple(_info(r) for r in rules)
+    principles = score_all(results, infos)
     security, operations, overall = category_scores(principles)
     return ScanResult(
         tool_version=__version__,
@@ -219,7 +284,7 @@ def evaluate(snap: Snapshot, catalogue: Catalogue, config: Config | None = None)
         security=security,
         operations=operations,
         overall=overall,
-        rules=tuple(_info(r) for r in rules),
+        rules=infos,
         results=tuple(results),
         expired_waivers=expired,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,29 @@ _WEIGHT = {Severity.CRITICAL: 10, Severity.HIGH: 5, Severity.MEDIUM: 2, Severity
 _RANK = {s: i for i, s in enumerate(Severity)}
 
 
+class Tier(StrEnum):
+    """How basic an operations practice is (operations principles only).
+
+    Operations grades are a maturity ladder, not a risk tally: an account
+    whose every container and function ships logs with retention has the
+    foundation of observability (the reference review's "you have the
+    basics": C), dashboards and Container Insights are the standard practice
+    on top, alarms the advanced one. See docs/scoring.md.
+    """
+
+    FOUNDATION = "foundation"
+    STANDARD = "standard"
+    ADVANCED = "advanced"
+
+    @property
+    def weight(self) -> int:
+        """Share of the principle's 100 points this tier carries."""
+        return _TIER_WEIGHT[self]
+
+
+_TIER_WEIGHT = {Tier.FOUNDATION: 75, Tier.STANDARD: 15, Tier.ADVANCED: 10}
+
+
 class Status(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
@@ -98,6 +121,13 @@ ACCOUNT = "account"
 GLOBAL = "global"
 
 
+class ShellText(str):
+    """Command text a rule built itself, filled into its template as is (every other
+    field value is shell-quoted); AWS names inside must already be ``shlex.quote``-d."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Check:
     """One verdict of a rule on one resource.
@@ -106,6 +136,8 @@ class Check:
     there but the data to judge it is not, e.g. a bucket in another account).
     ``fields`` fill the rule's remediation command template beyond the
     standard ``{id}``, ``{name}``, ``{arn}``, ``{region}``, ``{account}``.
+    ``files`` are what the command reads (``file://NAME``), by file name: the
+    report writes them to ``fixes/`` beside itself, and the commands run there.
     """
 
     resource_id: str
@@ -114,6 +146,11 @@ class Check:
     region: str = GLOBAL
     name: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    #: Other resources of the same region this verdict is about (e.g. the security
+    #: group whose rule opens a path): a superseding rule's FAIL covers the FAILs of
+    #: the rules it supersedes on its resource and on these (docs/scoring.md).
+    related: tuple[str, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resource: Any, *, ok: bool | None, evidence: str, **fields: str) -> Check:
@@ -132,6 +169,14 @@ class Check:
             name=str(name),
             fields=fields,
         )
+
+    def about(self, *related: str) -> Check:
+        """This check, also about these resources of its region (see ``related``)."""
+        return replace(self, related=tuple(dict.fromkeys(r for r in related if r)))
+
+    def with_files(self, files: Mapping[str, str]) -> Check:
+        """This check, with the files its command reads (see ``files``)."""
+        return replace(self, files=dict(files))
 
     @classmethod
     def account(
@@ -176,6 +221,22 @@ class Rule:
     #: Keyword thresholds and their defaults, read off the function signature.
     params: Mapping[str, int | float | str]
     docs: Mapping[str, str]
+    #: Maturity tier; set for operations rules, None for security rules.
+    tier: Tier | None = None
+    #: Rules sharing a group are scored as one rule (their results pooled, the
+    #: group weighing as its most severe member): six CIS alarm checks weigh
+    #: as one check, not six.
+    group: str = ""
+    #: Ids this rule had before (a rule moved to another principle keeps its
+    #: history: baselines naming the old id match the new one).
+    formerly: tuple[str, ...] = ()
+    #: Rules whose FAILs on the same problem this rule's FAIL counts for: a
+    #: FAIL of a superseded rule on this rule's failing resource (or on one of
+    #: its ``related`` resources) is shown but not scored again (docs/scoring.md).
+    supersedes: tuple[str, ...] = ()
+    #: What to do, as a recommendation title ("Enable Container Insights on {target}");
+    #: ``{target}`` is filled with the failing resources. ``title`` names the state.
+    action: str = ""
 
     @property
     def rationale(self) -> str:
@@ -200,9 +261,14 @@ def rule(
     severity: Severity,
     needs: tuple[str, ...],
     effort_minutes: int,
+    action: str = "",
     monthly_cost_usd: float = 0,
     remediation_cmd: str = "",
     frameworks: Mapping[str, list[str] | tuple[str, ...]] | None = None,
+    tier: Tier | None = None,
+    group: str = "",
+    formerly: tuple[str, ...] = (),
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[RuleFunction], Rule]:
     """Declare a rule: metadata here, user docs in the function's docstring."""
 
@@ -227,6 +293,11 @@ def rule(
             fn=fn,
             params=MappingProxyType(params),
             docs=MappingProxyType(parse_docs(fn.__doc__ or "")),
+            tier=tier,
+            group=group,
+            formerly=tuple(formerly),
+            supersedes=tuple(supersedes),
+            action=action,
         )
 
     return wrap

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from auditor.engine.model import Category, Principle, Severity, Status
+from auditor.engine.model import Category, Principle, Severity, Status, Tier
 from auditor.snapshot.base import Coverage, Model
 
 RESULTS_SCHEMA_VERSION = 1
@@ -43,11 +43,26 @@ class RuleResult(Model):
     region: str
     evidence: str
     remediation_cmd: str = ""
+    #: Files the command reads (``file://NAME``), by name: written to ``fixes/`` with the report.
+    fix_files: dict[str, str] = {}
     waiver: AppliedWaiver | None = None
+    #: Other resources (same region) the verdict is about, e.g. the security group
+    #: whose rule opens the path.
+    related: tuple[str, ...] = ()
+    #: For a FAIL: the finding id of the FAIL of a superseding rule that counts
+    #: this same problem in the score ("" when this FAIL counts itself).
+    counted_under: str = ""
 
     @property
     def counts_as_fail(self) -> bool:
         return self.status is Status.FAIL and self.waiver is None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the score sees it: PASS, or a FAIL neither waived nor counted under another."""
+        if self.status is Status.PASS:
+            return True
+        return self.counts_as_fail and not self.counted_under
 
 
 class RuleInfo(Model):
@@ -61,6 +76,14 @@ class RuleInfo(Model):
     rationale: str
     remediation: str
     frameworks: dict[str, tuple[str, ...]]
+    #: Scoring metadata (see auditor.engine.model.Rule).
+    tier: Tier | None = None
+    group: str = ""
+    formerly: tuple[str, ...] = ()
+    #: Rules whose FAILs on the same problem this rule's FAIL counts for.
+    supersedes: tuple[str, ...] = ()
+    #: The recommendation title template ("Enable Container Insights on {target}").
+    action: str = ""
 
 
 class PrincipleScore(Model):
@@ -76,6 +99,8 @@ class PrincipleScore(Model):
     unknown: int
     errors: int
     waived: int
+    #: FAILs shown but not scored: a superseding rule's FAIL counts the same problem.
+    counted_under: int = 0
     #: Why the score was capped (e.g. "critical FAIL caps at C"), "" when not capped.
     cap: str = ""
 

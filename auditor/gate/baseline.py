@@ -39,7 +39,11 @@ def slim(result: ScanResult) -> ScanResult:
             ),
             "results": tuple(
                 sorted(
-                    (r for r in result.results if r.status is not Status.PASS),
+                    (
+                        r.model_copy(update={"fix_files": {}}) if r.fix_files else r
+                        for r in result.results
+                        if r.status is not Status.PASS
+                    ),
                     key=lambda r: (r.finding_id, r.status),
                 )
             ),

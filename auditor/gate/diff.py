@@ -25,7 +25,7 @@ is listed in ``waivers``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from auditor.engine.model import GLOBAL, Principle, Severity, Status
@@ -212,11 +212,16 @@ def _category_change(before: CategoryScore, after: CategoryScore) -> GradeChange
 class _Side:
     """One result, indexed for matching."""
 
-    def __init__(self, result: ScanResult) -> None:
+    def __init__(self, result: ScanResult, renamed: Mapping[str, str] | None = None) -> None:
+        """``renamed`` maps a rule's former id to its id now (a baseline from before a move)."""
         self.result = result
         self.by_key: dict[str, RuleResult] = {}
+        renamed = renamed or {}
         for r in result.results:
-            key = _key(r.finding_id, result.account_id)
+            fid = r.finding_id
+            if r.rule_id in renamed and fid.startswith(f"{r.rule_id}/"):
+                fid = renamed[r.rule_id] + fid[len(r.rule_id) :]
+            key = _key(fid, result.account_id)
             # The engine gives one result per id; should a file hold two, the
             # worst wins whatever the order (the failing one first).
             seen = self.by_key.get(key)
@@ -224,6 +229,7 @@ class _Side:
                 self.by_key[key] = r
         self.titles = {info.id: info.title for info in result.rules}
         self.rules_run = {info.id for info in result.rules} | {r.rule_id for r in result.results}
+        self.rules_run |= {renamed[rid] for rid in self.rules_run if rid in renamed}
         self.not_evaluated = {
             (r.rule_id, r.region)
             for r in result.results
@@ -285,13 +291,15 @@ def _new_note(before: RuleResult | None, old: _Side, r: RuleResult) -> str:
     return "not evaluated before"
 
 
-def _gap_key(g: Coverage) -> tuple[str, str]:
-    return (g.service, g.region)
+def _gap_key(g: Coverage) -> tuple[str, str, str]:
+    return (g.service, g.region, g.resource)
 
 
 def diff(old: ScanResult, new: ScanResult) -> Diff:
     """Everything that changed from ``old`` (the baseline) to ``new``. Order-insensitive."""
-    before, after = _Side(old), _Side(new)
+    # A rule that moved principle keeps its findings: the baseline's old ids match the new ones.
+    renamed = {former: info.id for info in new.rules for former in info.formerly}
+    before, after = _Side(old, renamed), _Side(new)
     titles = {**before.titles, **after.titles}
     new_f: list[FindingChange] = []
     fixed: list[FindingChange] = []

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from auditor import __version__
-from auditor.render.markdown_escape import md_escape
+from auditor.render.markdown_escape import defuse_mentions, md_escape
 from auditor.render.view import DocBlock, ReportView, doc_blocks, fmt_score, visible
 from auditor.resources import reports_dir
 
@@ -81,7 +81,7 @@ def md_text(value: Any) -> MdSafe:
 
 def md_html(value: Any) -> MdSafe:
     """Text inside a raw HTML line (``<summary>``), where Markdown is not parsed: HTML-escaped."""
-    return MdSafe(html.escape(_one_line(str(value)), quote=True))
+    return MdSafe(defuse_mentions(html.escape(_one_line(str(value)), quote=True)))
 
 
 def md_fence(value: Any, info: str = "sh") -> MdSafe:
@@ -107,6 +107,12 @@ def _doc_block(block: DocBlock) -> str:
     return f"- {inline}" if block.kind == "li" else inline
 
 
+def md_built(value: Any) -> MdSafe:
+    """Markdown the template built itself (a macro's output, whose AWS strings already
+    went through the filters above): emitted as it is, line breaks kept."""
+    return MdSafe(str(value))
+
+
 def _finalize(value: Any) -> Any:
     return md_text(value)
 
@@ -127,6 +133,7 @@ def environment() -> Environment:
     env.filters["fence"] = md_fence
     env.filters["doc"] = md_doc
     env.filters["html"] = md_html
+    env.filters["built"] = md_built
     env.filters["score"] = fmt_score
     return env
 

@@ -20,8 +20,13 @@ How:
   start: ``-``, ``+``, ``=`` and an ordered-list marker such as ``1.``; leading
   spaces (an indented code block) become ``&#32;``.
 
-Not touched: ``@`` mentions (``alice@example.com`` is an ordinary IAM user
-name) and bare URLs, which GitHub may auto-link but which carry no markup.
+* An ``@`` that would start a mention (``@octocat``, ``team/@org/admins``:
+  not preceded by a letter, digit or ``_``, followed by a letter or digit)
+  is followed by ``&#8203;`` (a zero-width space): it shows as written, but
+  GitHub notifies nobody. ``alice@example.com`` (an ordinary IAM user name)
+  is left alone, as GitHub does not read it as a mention.
+
+Not touched: bare URLs, which GitHub may auto-link but which carry no markup.
 The result is for text, never for the inside of a code span or block.
 """
 
@@ -34,6 +39,15 @@ _INLINE = frozenset("\\`*_[]()!|~$#")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])")
+#: An ``@`` GitHub would read as a user or team mention.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
+
+
+def defuse_mentions(text: str) -> str:
+    """``text`` with a zero-width space entity after each ``@`` GitHub would read as a
+    mention (also for raw HTML lines such as ``<summary>``, where text is not escaped
+    the Markdown way but mentions are still linked)."""
+    return _MENTION.sub("@&#8203;", text)
 
 
 def md_escape(text: str) -> str:
@@ -47,7 +61,7 @@ def md_escape(text: str) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    escaped = "".join(out)
+    escaped = defuse_mentions("".join(out))
     stripped = escaped.lstrip(" ")
     lead = len(escaped) - len(stripped)
     if stripped[:1] in ("-", "+", "="):

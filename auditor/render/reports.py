@@ -7,6 +7,7 @@ reader never sees one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -43,6 +44,27 @@ def render_reports(
     return {FILES[f]: _renderer(f)(view) for f in FORMATS if f in wanted}
 
 
+#: Folder beside the reports holding the files the fix commands read (``file://NAME``).
+FIXES_DIR = "fixes"
+_FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+
+
+def fix_files(result: ScanResult) -> dict[str, str]:
+    """File name -> content of every file an open finding's command reads.
+
+    Names come from the rules (built from resource names, so checked here
+    again: one plain file name, no path); the first content for a name wins.
+    """
+    files: dict[str, str] = {}
+    for r in result.results:
+        if not r.counts_as_fail:
+            continue
+        for name, content in r.fix_files.items():
+            if _FIX_NAME.match(name) and name not in files:
+                files[name] = content
+    return dict(sorted(files.items()))
+
+
 def write_reports(
     result: ScanResult,
     output_dir: Path,
@@ -50,11 +72,17 @@ def write_reports(
     *,
     view: ReportView | None = None,
 ) -> list[Path]:
-    """Render, then write each report atomically into ``output_dir``; returns the paths."""
+    """Render, then write each report atomically into ``output_dir``, and the files the
+    fix commands read into ``output_dir/fixes/``; returns the report paths."""
     rendered = render_reports(result, formats, view=view)
+    fixes = fix_files(result)
     paths = []
     for name, text in rendered.items():
         path = output_dir / name
         write_text_atomic(path, text)
         paths.append(path)
+    for name, text in fixes.items():
+        write_text_atomic(output_dir / FIXES_DIR / name, text)
+    if fixes:
+        paths.append(output_dir / FIXES_DIR)
     return paths

@@ -115,7 +115,10 @@ def print_view(view: ReportView, console: Console, top: int = 5) -> None:
         console.print(
             Text.assemble(
                 "    ",
-                Text(f"fails {rec.scope}" + (f": {resources}{more}" if resources else "")),
+                Text(
+                    f"{rec.rule_id} {rec.rule_title}: fails {rec.scope}"
+                    + (f": {resources}{more}" if resources else "")
+                ),
             ),
             soft_wrap=True,
         )

@@ -11,9 +11,9 @@ Three things happen here and nowhere else:
   per failing rule, grouped across its resources, placed in "Do now", "Do
   soon" or "Do later" from its severity, the share of the estate it affects,
   the grade steps its fix lifts, its effort and its cost.
-* **"The grade a fix would lift"**: the principle (and overall) grade
-  recomputed with :mod:`auditor.engine.scoring` after the recommendation's
-  FAILs are flipped to PASS.
+* **"The grade a fix would lift"**: formatted from the answer of
+  :func:`auditor.engine.scoring.grades_without` (the recommendation's FAILs
+  turned PASS, scored by the engine; no formula here).
 * **Hostile text made visible**: every string that came from AWS (or from a
   results file) goes through :func:`visible`, which shows control characters
   (ANSI escapes, bidi overrides, zero-width characters) as ``\\x1b``-style
@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from auditor.engine.model import ACCOUNT, Principle, Severity, Status
+from auditor.engine.model import Tier as Rung
 from auditor.engine.results import (
     CategoryScore,
     PrincipleScore,
@@ -43,14 +44,7 @@ from auditor.engine.results import (
     ScanResult,
     Waiver,
 )
-from auditor.engine.scoring import (
-    CAPS,
-    NOT_APPLICABLE,
-    category_scores,
-    grade_for,
-    grade_rank,
-    score_principle,
-)
+from auditor.engine.scoring import GRADE_ORDER, NOT_APPLICABLE, grade_rank, grades_without
 from auditor.snapshot.base import Coverage
 
 if TYPE_CHECKING:
@@ -86,6 +80,11 @@ HIGH_VALUE = 4.0
 MEDIUM_VALUE = 1.5
 LOW_EFFORT_MINUTES = 60
 LOW_COST_USD = 10.0
+#: Extra value of a fix on the lowest unmet rung of an operations ladder (as if
+#: it lifted two more grades): the next rung is what the grade is waiting for.
+NEXT_RUNG_VALUE = 2.0
+#: Grades whose steps count half in a fix's value (see Lift.value_steps).
+_A_BAND = frozenset({"A+", "A", "A-"})
 
 #: The best practice each principle is held against (one line, shown beside its grade).
 BEST_PRACTICE: dict[Principle, str] = {
@@ -124,7 +123,6 @@ BEST_PRACTICE: dict[Principle, str] = {
 }
 
 _PRINCIPLE_ORDER = {p: i for i, p in enumerate(Principle)}
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 # --------------------------------------------------------------------------- hostile text
 
@@ -283,6 +281,8 @@ class GapView:
     message: str
     #: The IAM permission whose absence (or failure) made the gap, e.g. ``logs:DescribeLogGroups``.
     permission: str
+    #: The one resource a resource gap is about ("" for a whole service and region).
+    resource: str = ""
 
 
 @dataclass(frozen=True)
@@ -352,6 +352,19 @@ class Lift:
         return grade_rank(self.before.grade) - grade_rank(self.after.grade)
 
     @property
+    def value_steps(self) -> float:
+        """Grade steps as value: a step into or within the A band is polish, worth half.
+
+        Lifting C to B repairs something; lifting A- to A+ perfects it.
+        """
+        if self.steps <= 0:
+            return 0.0
+        after = grade_rank(self.after.grade)
+        return sum(
+            0.5 if GRADE_ORDER[r] in _A_BAND else 1.0 for r in range(after, after + self.steps)
+        )
+
+    @property
     def overall_points(self) -> float:
         before, after = self.overall_before.score, self.overall_after.score
         return 0.0 if before is None or after is None else round(after - before, 1)
@@ -379,7 +392,10 @@ class Recommendation:
     rank: int
     tier: Tier
     rule_id: str
+    #: What to do ("Enable Container Insights on ops-pipeline-cluster"), from the rule's action.
     title: str
+    #: The rule's own title: the state it checks ("ECS clusters have Container Insights enabled").
+    rule_title: str
     principle: str
     severity: str
     #: Failing resources, and resources the rule evaluated (PASS + FAIL, waived left out).
@@ -393,9 +409,13 @@ class Recommendation:
     monthly_cost_usd: float
     lift: Lift
     resources: tuple[str, ...]
+    #: The fix as shell lines, in order, each line once (a topic the alarms share is created
+    #: once); never shortened: a command is shown whole or not at all.
     commands: tuple[str, ...]
     #: Distinct commands not listed (they are in results.json).
     more_commands: int
+    #: Files the commands read (``file://NAME``), written to ``fixes/`` beside the report.
+    files: tuple[str, ...]
     rationale: str
     remediation: str
     frameworks: str
@@ -441,6 +461,8 @@ class Row:
     command: str
     waiver_reason: str
     waiver_expires: str
+    #: The rule id whose FAIL counts this same problem in the score ("" when this one counts).
+    counted_under: str = ""
 
 
 @dataclass(frozen=True)
@@ -539,9 +561,10 @@ def _row(r: RuleResult) -> Row:
         region=clip(r.region, 40),
         status="WAIVED" if r.waiver is not None and r.status is Status.FAIL else r.status.value,
         evidence=clip(r.evidence),
-        command=clip(r.remediation_cmd, 2 * MAX_TEXT),
+        command=visible(r.remediation_cmd, lines=True),
         waiver_reason=clip(r.waiver.reason) if r.waiver else "",
         waiver_expires=r.waiver.expires.isoformat() if r.waiver else "",
+        counted_under=clip(r.counted_under.split("/", 1)[0], 20),
     )
 
 
@@ -568,6 +591,7 @@ def _headline(result: ScanResult, counts: dict[str, int]) -> Headline:
             error_code=clip(g.error_code, 80),
             message=clip(g.message, 200),
             permission=_permission(g),
+            resource=clip(g.resource, MAX_NAME),
         )
         for g in result.gaps
         if g.requested
@@ -602,6 +626,8 @@ class _Tally:
     waived: int = 0
     unknown: int = 0
     errors: int = 0
+    #: FAILs (among ``failed``) the score counts under another rule's FAIL.
+    counted: int = 0
     first_fail: RuleResult | None = None
     failing: list[RuleResult] = field(default_factory=list)
     waived_list: list[RuleResult] = field(default_factory=list)
@@ -609,34 +635,33 @@ class _Tally:
     passing: list[RuleResult] = field(default_factory=list)
     #: Distinct remediation commands, in order of the results.
     commands: dict[str, None] = field(default_factory=dict)
+    #: Names of the files those commands read.
+    files: dict[str, None] = field(default_factory=dict)
     fail_names: list[str] = field(default_factory=list)
     fail_ids: list[str] = field(default_factory=list)
     fail_regions: dict[str, None] = field(default_factory=dict)
 
 
-def _tally(
-    results: Iterable[RuleResult], max_rows: int
-) -> tuple[dict[str, _Tally], dict[Principle, dict[str, Severity]]]:
-    """Per-rule tallies; and per principle, the scored rules (PASS or unwaived FAIL) in
-    order of first appearance with their severity, as the scoring engine sees them."""
+def _tally(results: Iterable[RuleResult], max_rows: int) -> dict[str, _Tally]:
+    """Per-rule tallies, gathered in one pass."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    scored: dict[Principle, dict[str, Severity]] = defaultdict(dict)
     for r in results:
         t = tallies[r.rule_id]
-        if r.status is Status.PASS or (r.status is Status.FAIL and r.waiver is None):
-            scored[r.principle][r.rule_id] = r.severity
         if r.status is Status.FAIL and r.waiver is not None:
             t.waived += 1
             if len(t.waived_list) < min(max_rows, MAX_OTHER_ROWS):
                 t.waived_list.append(r)
         elif r.status is Status.FAIL:
             t.failed += 1
+            t.counted += bool(r.counted_under)
             if t.first_fail is None:
                 t.first_fail = r
             if len(t.failing) < max_rows:
                 t.failing.append(r)
             if r.remediation_cmd:
                 t.commands[r.remediation_cmd] = None
+            for name in r.fix_files:
+                t.files[name] = None
             if len(t.fail_names) < MAX_RESOURCES:
                 t.fail_names.append(_name(r))
             if len(t.fail_ids) < 2 * MAX_RESOURCES:
@@ -653,86 +678,36 @@ def _tally(
                 t.errors += 1
             if len(t.unknown_list) < min(max_rows, MAX_OTHER_ROWS):
                 t.unknown_list.append(r)
-    return tallies, scored
+    return tallies
 
 
-class _Rescorer:
-    """The grades a fix would give: its principle rescored with the rule's FAILs as PASS.
+class _Lifts:
+    """The grades a fix would give, asked of :func:`auditor.engine.scoring.grades_without`.
 
-    :func:`auditor.engine.scoring.score_principle` is the authority. Calling it
-    once per recommendation costs O(results) each time (minutes at 100,000
-    results), so the per-rule counts gathered by :func:`_tally` are rescored
-    with the same formula instead, and that is checked against the engine: the
-    fast path must reproduce the principle's recorded score exactly, or the
-    principle falls back to calling ``score_principle`` on flipped results.
-    ``tests/render/test_view.py`` checks both paths agree (hypothesis).
+    The view only formats the answer. Results are grouped by principle once,
+    so each question rescores one principle's results, not the whole scan.
     """
 
-    def __init__(
-        self,
-        result: ScanResult,
-        tallies: dict[str, _Tally],
-        scored_order: dict[Principle, dict[str, Severity]],
-    ) -> None:
+    def __init__(self, result: ScanResult) -> None:
         self.result = result
-        self.tallies = tallies
-        self.scored_order = scored_order
-        self._verified: dict[Principle, bool] = {}
+        self.by_principle: dict[Principle, list[RuleResult]] = defaultdict(list)
+        for r in result.results:
+            self.by_principle[r.principle].append(r)
 
-    def _fast(self, principle: Principle, flip: str | None) -> float | None:
-        """score_principle's formula on counts (same order of summation, same rounding)."""
-        per_rule = self.scored_order.get(principle, {})
-        if not per_rule:
-            return None
-        total = 0
-        earned = 0.0
-        worst: Severity | None = None
-        for rid, severity in per_rule.items():
-            t = self.tallies[rid]
-            passed, failed = (t.passed + t.failed, 0) if rid == flip else (t.passed, t.failed)
-            total += severity.weight
-            earned += severity.weight * passed / (passed + failed)
-            if failed and (worst is None or _SEVERITY_RANK[severity] < _SEVERITY_RANK[worst]):
-                worst = severity
-        score = 100.0 * earned / total
-        if worst is not None and worst in CAPS and score > CAPS[worst]:
-            score = CAPS[worst]
-        return round(score, 1)
-
-    def _fast_ok(self, principle: Principle) -> bool:
-        if principle not in self._verified:
-            recorded = self.result.principle(principle).score
-            self._verified[principle] = self._fast(principle, None) == recorded
-        return self._verified[principle]
-
-    def _exact(self, principle: Principle, info: RuleInfo, tally: _Tally) -> PrincipleScore:
-        assert tally.first_fail is not None
-        twin = tally.first_fail.model_copy(
-            update={"status": Status.PASS, "remediation_cmd": "", "waiver": None}
-        )
-        flipped = [
-            twin if (r.rule_id == info.id and r.counts_as_fail) else r
-            for r in self.result.results
-            if r.principle is principle
-        ]
-        return score_principle(principle, flipped)
-
-    def lift(self, info: RuleInfo, *, exact: bool = False) -> Lift:
+    def lift(self, info: RuleInfo) -> Lift:
         principle = info.principle
-        before = self.result.principle(principle)
-        if exact or not self._fast_ok(principle):
-            after = self._exact(principle, info, self.tallies[info.id])
-        else:
-            score = self._fast(principle, info.id)
-            after = before.model_copy(update={"score": score, "grade": grade_for(score)})
-        principles = [after if p.principle is principle else p for p in self.result.principles]
-        _, _, overall_after = category_scores(principles)
+        after = grades_without(
+            self.by_principle[principle],
+            {info.id},
+            keep=self.result.principles,
+            rules=self.result.rules,
+        )
         return Lift(
             principle=principle.label,
-            before=_grade(before),
-            after=_grade(after),
+            before=_grade(self.result.principle(principle)),
+            after=_grade(next(p for p in after.principles if p.principle is principle)),
             overall_before=_grade(self.result.overall),
-            overall_after=_grade(overall_after),
+            overall_after=_grade(after.overall),
         )
 
 
@@ -752,7 +727,48 @@ def _scope(tally: _Tally) -> str:
     return f"on {tally.failed} of {evaluated} {noun}"
 
 
-def value_points(severity: Severity, share: float, grade_steps: int) -> float:
+def command_lines(commands: Iterable[str]) -> tuple[str, ...]:
+    """The commands as one shell block: their lines in order, each distinct line once.
+
+    Never clipped (a cut command does not run); control characters are shown
+    as escapes (:func:`visible`), line breaks kept.
+    """
+    lines: dict[str, None] = {}
+    for command in commands:
+        for line in visible(command, lines=True).splitlines():
+            if line.strip():
+                lines[line] = None
+    return tuple(lines)
+
+
+#: Failing resources named in a recommendation title; beyond, "and N more".
+TITLE_NAMES = 3
+
+
+def action_title(info: RuleInfo, tally: _Tally) -> str:
+    """The rule's action with ``{target}`` filled: the failing resources, by name.
+
+    "Enable Container Insights on ops-pipeline-cluster"; three names at most
+    ("a, b and 4 more"); an account-wide finding has no resource to name.
+    A results file without actions (older, or hand-made) falls back to the title.
+    """
+    if not info.action:
+        return info.title
+    if "{target}" not in info.action:
+        return info.action
+    names = [] if _account_wide(tally) else tally.fail_names[:TITLE_NAMES]
+    if not names:
+        target = "the account"
+    elif tally.failed > len(names):
+        target = f"{', '.join(names)} and {tally.failed - len(names)} more"
+    elif len(names) == 1:
+        target = names[0]
+    else:
+        target = f"{', '.join(names[:-1])} and {names[-1]}"
+    return info.action.replace("{target}", target)
+
+
+def value_points(severity: Severity, share: float, grade_steps: float) -> float:
     """How much a fix is worth: severity weight scaled by the estate share, plus grade steps."""
     return round(severity.weight * (1 + share) / 2 + max(grade_steps, 0), 2)
 
@@ -767,31 +783,66 @@ def tier_for(severity: Severity, value: float, effort_minutes: int, monthly_cost
     return "later"
 
 
+def next_rungs(failing: Iterable[RuleInfo]) -> dict[Principle, Rung]:
+    """The lowest maturity tier with a failing rule, per operations principle."""
+    out: dict[Principle, Rung] = {}
+    order = list(Rung)
+    for info in failing:
+        if info.tier is None:
+            continue
+        have = out.get(info.principle)
+        if have is None or order.index(info.tier) < order.index(have):
+            out[info.principle] = info.tier
+    return out
+
+
+def rung_position(info: RuleInfo, rungs: Mapping[Principle, Rung]) -> str:
+    """ "next" (the lowest unmet rung of its ladder), "above" it, or "" (no ladder)."""
+    lowest = rungs.get(info.principle)
+    if info.tier is None or lowest is None:
+        return ""
+    order = list(Rung)
+    return (
+        "next"
+        if info.tier is lowest
+        else ("above" if order.index(info.tier) > order.index(lowest) else "")
+    )
+
+
 def _recommendations(
     result: ScanResult,
     infos: dict[str, RuleInfo],
     tallies: dict[str, _Tally],
-    rescorer: _Rescorer,
+    lifts: _Lifts,
 ) -> tuple[TierView, ...]:
     recs: list[Recommendation] = []
+    rungs = next_rungs(infos[rid] for rid, t in tallies.items() if t.failed and rid in infos)
     for rule_id, tally in tallies.items():
         info = infos.get(rule_id)
         if tally.failed == 0 or info is None:
             continue
         evaluated = tally.passed + tally.failed
         share = tally.failed / evaluated
-        lift = rescorer.lift(info)
-        value = value_points(info.severity, share, lift.steps)
+        lift = lifts.lift(info)
+        value = value_points(info.severity, share, lift.value_steps)
         effort = info.effort_minutes * tally.failed
         cost = round(info.monthly_cost_usd * tally.failed, 2)
-        commands = tuple(clip(c, 2 * MAX_TEXT) for c in list(tally.commands)[:MAX_COMMANDS])
+        rung = rung_position(info, rungs)
+        if rung == "next":
+            value = round(value + NEXT_RUNG_VALUE, 2)
+        commands = command_lines(list(tally.commands)[:MAX_COMMANDS])
         more = max(0, len(tally.commands) - MAX_COMMANDS)
         recs.append(
             Recommendation(
                 rank=0,
-                tier=tier_for(info.severity, value, effort, cost),
+                tier=(
+                    "later"
+                    if rung == "above" and info.severity is not Severity.CRITICAL
+                    else tier_for(info.severity, value, effort, cost)
+                ),
                 rule_id=rule_id,
-                title=clip(info.title),
+                title=clip(action_title(info, tally)),
+                rule_title=clip(info.title),
                 principle=info.principle.label,
                 severity=info.severity.value,
                 failing=tally.failed,
@@ -806,6 +857,7 @@ def _recommendations(
                 resources=() if _account_wide(tally) else tuple(tally.fail_names),
                 commands=commands,
                 more_commands=more,
+                files=tuple(sorted(tally.files)),
                 rationale=clip(info.rationale, 4 * MAX_TEXT, lines=True),
                 remediation=clip(info.remediation, 4 * MAX_TEXT, lines=True),
                 frameworks=clip(fmt_frameworks(info.frameworks)),
@@ -843,11 +895,11 @@ def _found(ps: PrincipleScore, rules: Sequence[RuleInfo], tallies: dict[str, _Ta
         assert r is not None
         where = _name(r)
         line = f"{len(failing)} of {len(mine)} rules fail; worst: {where}: {clip(r.evidence, 160)}"
-        return (
-            line
-            if tallies[worst.id].failed == 1
-            else f"{line} (+{tallies[worst.id].failed - 1} more)"
-        )
+        if tallies[worst.id].failed > 1:
+            line = f"{line} (+{tallies[worst.id].failed - 1} more)"
+        if ps.counted_under:
+            line += f"; {ps.counted_under} scored once, under another rule's finding"
+        return line
     passing = sorted(
         (i for i in mine if tallies[i.id].passed), key=lambda i: (i.severity.rank, i.id)
     )
@@ -872,10 +924,11 @@ def _uncapped(
     total = earned = 0.0
     for rid, t in tallies.items():
         info = infos.get(rid)
-        if info is None or info.principle is not ps.principle or not (t.passed + t.failed):
+        failed = t.failed - t.counted
+        if info is None or info.principle is not ps.principle or not (t.passed + failed):
             continue
         total += info.severity.weight
-        earned += info.severity.weight * t.passed / (t.passed + t.failed)
+        earned += info.severity.weight * t.passed / (t.passed + failed)
     return round(100 * earned / total, 1) if total else ps.score
 
 
@@ -988,7 +1041,7 @@ def _expired(w: Waiver) -> ExpiredWaiverView:
 
 def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
     """The whole review, from the results document alone."""
-    tallies, scored = _tally(result.results, max_rows)
+    tallies = _tally(result.results, max_rows)
     infos: dict[str, RuleInfo] = {i.id: i for i in result.rules}
     samples: dict[str, RuleResult] = {}
     for r in result.results:
@@ -1056,7 +1109,7 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         more_strengths=max(0, len(strengths) - MAX_POINTS),
         weaknesses=tuple(weaknesses[:MAX_POINTS]),
         more_weaknesses=max(0, len(weaknesses) - MAX_POINTS),
-        tiers=_recommendations(result, infos, tallies, _Rescorer(result, tallies, scored)),
+        tiers=_recommendations(result, infos, tallies, _Lifts(result)),
         sections=tuple(sections),
         waived=waived,
         waived_total=counts["waived"],

@@ -98,17 +98,21 @@ class Snapshot(Model):
         return tuple(c for c in self.coverage if c.is_gap)
 
     def coverage_of(self, service: str) -> tuple[Coverage, ...]:
-        """Coverage records of one service (one per region, or ``global``)."""
-        return tuple(c for c in self.coverage if c.service == service)
+        """Unit coverage records of one service (one per region, or ``global``)."""
+        return tuple(c for c in self.coverage if c.service == service and not c.resource)
+
+    def resource_gaps(self, service: str) -> tuple[Coverage, ...]:
+        """Gaps of single resources of one service (the unit itself was collected)."""
+        return tuple(c for c in self.coverage if c.service == service and c.resource)
 
     def is_complete(self, service: str) -> bool:
-        """True when the service was collected everywhere it was asked for."""
+        """True when the service was collected everywhere it was asked for, every resource."""
         records = self.coverage_of(service)
-        return bool(records) and not any(c.is_gap for c in records)
+        return bool(records) and not any(c.is_gap for c in records + self.resource_gaps(service))
 
     def status(self, service: str, region: str) -> CollectionStatus:
         for c in self.coverage:
-            if c.service == service and c.region == region:
+            if c.service == service and c.region == region and not c.resource:
                 return c.status
         return CollectionStatus.SKIPPED
 

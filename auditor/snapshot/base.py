@@ -52,7 +52,13 @@ NOT_REQUESTED = "not requested"
 
 
 class Coverage(Model):
-    """The collection status of one (service, region); anything but OK is a gap."""
+    """The collection status of one (service, region); anything but OK is a gap.
+
+    With ``resource`` set, the record is a *resource gap*: one call about one
+    resource (an ARN or id) failed while the rest of the unit was collected
+    (its own record is OK). Rules needing the service answer UNKNOWN for
+    that resource only. Older snapshots have no resource gaps (default "").
+    """
 
     service: str
     region: str
@@ -60,6 +66,7 @@ class Coverage(Model):
     operation: str = ""
     error_code: str = ""
     message: str = ""
+    resource: str = ""
 
     @property
     def is_gap(self) -> bool:

@@ -42,6 +42,12 @@ class TrailBucket(Model):
         )
 
 
+def arn_account(arn: str) -> str:
+    """The account id field of an ARN ("" when there is none)."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
 class Trail(Model):
     arn: str
     name: str
@@ -65,6 +71,12 @@ class Trail(Model):
     advanced_event_selectors: tuple[JsonDoc, ...] = ()
     bucket: TrailBucket | None = None
 
+    @property
+    def owner_account_id(self) -> str:
+        """The account that owns the trail (from its ARN). An organization trail seen
+        from a member account belongs to the management (or delegated) account."""
+        return arn_account(self.arn)
+
 
 class ShadowTrail(Model):
     """A trail visible in ``region`` whose home is another region.
@@ -82,6 +94,14 @@ class ShadowTrail(Model):
     home_region: str
     is_multi_region: bool
     is_organization_trail: bool
+    #: Read (``GetTrailStatus`` on the ARN, from this region) for organization trails
+    #: only; None when not read. A member account may not scan the home region of its
+    #: organization's trail: the status still says whether the account is recorded.
+    is_logging: bool | None = None
+
+    @property
+    def owner_account_id(self) -> str:
+        return arn_account(self.arn)
 
 
 class CloudTrailSection(Section):

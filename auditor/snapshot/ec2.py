@@ -197,10 +197,6 @@ class SgRule(Model):
             return True
         return self.from_port <= port <= self.to_port
 
-    @property
-    def open_to_world(self) -> bool:
-        return self.cidr == "0.0.0.0/0" or self.ipv6_cidr == "::/0"
-
 
 class SecurityGroup(Model):
     id: str

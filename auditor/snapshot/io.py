@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
 from pathlib import Path
@@ -12,6 +13,34 @@ from pydantic import ValidationError
 from auditor.atomic import write_bytes_atomic
 from auditor.errors import SnapshotError
 from auditor.snapshot import SCHEMA_VERSION, Snapshot
+
+#: The largest snapshot (uncompressed JSON) auditor reads. A large account's snapshot
+#: is tens of MB; a gzip bomb (a few KB expanding to gigabytes) stops here.
+MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MiB"
+
+
+def _gunzip(raw: bytes, path: Path, limit: int) -> bytes:
+    """Decompress at most ``limit`` bytes, chunk by chunk: never more memory than that."""
+    out: list[bytes] = []
+    size = 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+                size += len(chunk)
+                if size > limit:
+                    raise SnapshotError(
+                        f"{path}: refused: decompresses to more than {_mib(limit)} "
+                        "(the snapshot size limit)"
+                    )
+                out.append(chunk)
+    except (OSError, EOFError, zlib.error):
+        raise SnapshotError(f"{path}: corrupt or truncated gzip data") from None
+    return b"".join(out)
 
 
 def snapshot_to_json(snapshot: Snapshot) -> str:
@@ -28,16 +57,19 @@ def save_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 
 def load_snapshot(path: Path) -> Snapshot:
-    """Load a snapshot, raising :class:`SnapshotError` with a one-line reason."""
+    """Load a snapshot, raising :class:`SnapshotError` with a one-line reason.
+
+    Neither the file nor its decompressed JSON may exceed :data:`MAX_SNAPSHOT_BYTES`.
+    """
+    limit = MAX_SNAPSHOT_BYTES
     try:
+        if path.stat().st_size > limit:
+            raise SnapshotError(f"{path}: refused: larger than {_mib(limit)} (the size limit)")
         raw = path.read_bytes()
     except OSError as exc:
         raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            raise SnapshotError(f"{path}: corrupt or truncated gzip data") from None
+        raw = _gunzip(raw, path, limit)
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -11,6 +11,19 @@ class FunctionUrl(Model):
     auth_type: str
 
 
+class LambdaAlias(Model):
+    """An alias (a qualified ARN ``...:function:NAME:ALIAS``): it has its own
+    resource policy and its own function URL, separate from the function's."""
+
+    name: str
+    arn: str
+    function_version: str = ""
+    #: None when the alias has no resource policy.
+    policy: JsonDoc | None = None
+    #: None when the alias has no function URL.
+    url: FunctionUrl | None = None
+
+
 class LambdaFunction(Model):
     arn: str
     name: str
@@ -33,9 +46,10 @@ class LambdaFunction(Model):
     last_modified: str = ""
     #: None when the function has no resource policy.
     policy: JsonDoc | None = None
-    #: None when the function has no URL, or when its resource policy grants no
-    #: ``lambda:InvokeFunctionUrl`` (then a URL cannot be invoked and is not looked up).
+    #: None when the (unqualified) function has no URL.
     url: FunctionUrl | None = None
+    #: The function's aliases, each with its own policy and URL.
+    aliases: tuple[LambdaAlias, ...] = ()
 
 
 class LambdaSection(Section):

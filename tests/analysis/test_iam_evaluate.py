@@ -37,9 +37,18 @@ def test_conditional_allow_is_not_unconditional() -> None:
 
 
 def test_conditional_deny_makes_allow_conditional() -> None:
-    p = perms(allow("*"), deny("iam:*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
-    assert p.decide("iam:PassRole").access is Access.CONDITIONAL
+    mfa = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+    p = perms(allow("*"), deny("iam:*", Condition=mfa))
+    decision = p.decide("iam:PassRole")
+    assert decision.access is Access.CONDITIONAL
+    assert decision.keys == {"aws:multifactorauthpresent"}
     assert p.allows("s3:GetObject")
+
+
+def test_a_deny_on_a_caller_controlled_key_is_sidestepped() -> None:
+    # the caller chooses where it calls from: "deny from 10.0.0.0/8" stops nobody
+    p = perms(allow("*"), deny("iam:*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
+    assert p.decide("iam:PassRole").access is Access.ALLOWED
 
 
 def test_known_condition_keys_are_decided() -> None:
@@ -53,7 +62,10 @@ def test_known_condition_keys_are_decided() -> None:
     lam = {"iam:PassedToService": "lambda.amazonaws.com"}
     assert p.decide("iam:PassRole", ROLE, ecs).access is Access.YES
     assert p.decide("iam:PassRole", ROLE, lam).access is Access.NO
-    assert p.decide("iam:PassRole", ROLE).access is Access.CONDITIONAL
+    # the caller names the service it passes the role to: some service will do
+    assert p.decide("iam:PassRole", ROLE).access is Access.YES
+    mfa = perms(allow("s3:GetObject", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+    assert mfa.decide("s3:GetObject", ROLE).access is Access.CONDITIONAL
 
 
 def test_condition_operators() -> None:
@@ -144,9 +156,14 @@ def test_boundary_caps_and_denies() -> None:
     assert denied.decide("s3:GetObject").denied
     loose = perms(
         allow("s3:GetObject"),
-        boundary=doc(allow("s3:*", Condition={"Bool": {"aws:SecureTransport": "true"}})),
+        boundary=doc(allow("s3:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
     )
     assert loose.decide("s3:GetObject").access is Access.CONDITIONAL
+    caller_set = perms(
+        allow("s3:GetObject"),
+        boundary=doc(allow("s3:*", Condition={"Bool": {"aws:SecureTransport": "true"}})),
+    )
+    assert caller_set.decide("s3:GetObject").access is Access.ALLOWED
 
 
 def test_malformed_documents_grant_nothing() -> None:

@@ -86,6 +86,28 @@ def test_multi_region_trail_is_reported_once_by_its_home_region(aws: Any, setup:
     assert shadow.is_multi_region
 
 
+def test_organization_shadow_trails_have_their_status_read(aws: Any, setup: Any) -> None:
+    _bucket(setup, "org-trail-bucket")
+    ct = setup("cloudtrail")
+    ct.create_trail(
+        Name="org-trail",
+        S3BucketName="org-trail-bucket",
+        IsMultiRegionTrail=True,
+        IsOrganizationTrail=True,
+    )
+    ct.start_logging(Name="org-trail")
+    _scenario(setup)  # "main": multi-region, not an organization trail
+
+    elsewhere = collect_cloudtrail(aws, "us-east-1")
+
+    by_name = {s.name: s for s in elsewhere.shadow_trails}
+    assert by_name["org-trail"].is_organization_trail
+    assert by_name["org-trail"].is_logging is True
+    assert by_name["main"].is_logging is None  # only organization trails are read
+    calls = {op.operation: op.calls for op in aws.recorder.operations()}
+    assert calls["GetTrailStatus"] == 1
+
+
 def test_advanced_event_selectors(aws: Any, setup: Any) -> None:
     _bucket(setup, "adv-trail")
     ct = setup("cloudtrail")

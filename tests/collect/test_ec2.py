@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from auditor.analysis.ipspace import admits_the_internet
 from auditor.collect.ec2 import _route, collect_ec2, nacl_entry, normalise_permission
 from auditor.snapshot.ec2 import (
     Ec2RegionSettings,
@@ -345,9 +346,9 @@ def test_security_group_rules_one_per_source(section: Ec2Section, net: Net) -> N
     assert web.egress == db.egress == (all_out,)
 
     # The helpers rules will use agree with the normalised shape.
-    ssh_world = [r for r in web.ingress if r.open_to_world and r.covers_port(22)]
-    assert len(ssh_world) == 2
-    assert not any(r.covers_port(5432) for r in web.ingress if r.open_to_world)
+    world = [r for r in web.ingress if admits_the_internet(r.cidr or r.ipv6_cidr)]
+    assert len([r for r in world if r.covers_port(22)]) == 2
+    assert not any(r.covers_port(5432) for r in world)
     defaults = [g for g in section.security_groups if g.vpc_id == net.vpc and g.name == "default"]
     assert len(defaults) == 1 and defaults[0].ingress == ()
 

@@ -124,3 +124,29 @@ def test_each_task_definition_is_described_once(aws: Any, setup: Any) -> None:
     assert sorted((t.family, t.revision) for t in section.task_definitions) == [("a", 2), ("b", 2)]
     calls = {op.operation: op.calls for op in aws.recorder.operations() if op.service == "ecs"}
     assert calls["DescribeTaskDefinition"] == 2
+
+
+def test_container_privilege_settings_and_network_mode_are_collected(aws: Any, setup: Any) -> None:
+    # What LP030-LP032 judge (FSBP ECS.4, ECS.1, ECS.5), as the API returns it.
+    ecs = setup("ecs")
+    ecs.register_task_definition(
+        family="host-agent",
+        networkMode="host",
+        containerDefinitions=[
+            {
+                "name": "agent",
+                "image": "agent:1",
+                "memory": 256,
+                "privileged": True,
+                "readonlyRootFilesystem": True,
+                "user": "0:0",
+            },
+            {"name": "plain", "image": "plain:1", "memory": 256},
+        ],
+    )
+    section = collect_ecs(aws, REGION)
+    (td,) = section.task_definitions
+    assert td.network_mode == "host"
+    agent, plain = td.containers
+    assert (agent.privileged, agent.readonly_root_filesystem, agent.user) == (True, True, "0:0")
+    assert (plain.privileged, plain.readonly_root_filesystem, plain.user) == (False, False, "")

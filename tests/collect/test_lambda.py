@@ -123,29 +123,69 @@ def test_collects_functions_vpc_env_policy_and_url(aws: Any, setup: Any) -> None
     assert statement["Action"] == "lambda:InvokeFunctionUrl"
 
 
-def test_never_calls_get_function_and_looks_up_urls_only_when_invocable(
-    aws: Any, setup: Any
-) -> None:
+def test_defect_url_looked_up_only_when_the_policy_granted_invoke(aws: Any, setup: Any) -> None:
+    """The collector read the policy (with analysis code) to decide whether to look a URL up:
+    a NONE URL without a grant was invisible. Now it is looked up for every function."""
     role = _role(setup)
     _function_named(setup, role, "quiet")
-    # a URL nobody may invoke (no lambda:InvokeFunctionUrl grant): not looked up
     _function_named(setup, role, "dormant-url")
     setup("lambda").create_function_url_config(FunctionName="dormant-url", AuthType="NONE")
     section = collect_lambda(aws, REGION)
     ops = {key for key in aws.recorder.seen() if key.startswith("lambda:")}
-    assert ops == {"lambda:ListFunctions", "lambda:GetPolicy"}
-    assert all(f.url is None for f in section.functions)
-
-    setup("lambda").add_permission(
-        FunctionName="dormant-url",
-        StatementId="everyone",
-        Action="lambda:*",
-        Principal="*",
-    )
-    by_name = {f.name: f for f in collect_lambda(aws, REGION).functions}
-    assert "lambda:GetFunctionUrlConfig" in aws.recorder.seen()
+    # never lambda:GetFunction (a presigned URL to the code)
+    assert ops == {
+        "lambda:ListFunctions",
+        "lambda:GetPolicy",
+        "lambda:GetFunctionUrlConfig",
+        "lambda:ListAliases",
+    }
+    by_name = {f.name: f for f in section.functions}
     assert by_name["dormant-url"].url is not None
-    assert by_name["quiet"].url is None
+    assert by_name["dormant-url"].url.auth_type == "NONE"
+    assert by_name["dormant-url"].policy is None
+    assert by_name["quiet"].url is None  # ResourceNotFound: no URL
+
+
+def test_collection_does_not_import_analysis() -> None:
+    import ast
+    from pathlib import Path
+
+    import auditor.collect as collect_pkg
+
+    for path in Path(collect_pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("auditor.analysis"), path.name
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("auditor.analysis") for a in node.names)
+
+
+def test_aliases_get_their_own_policy_and_url(aws: Any, setup: Any) -> None:
+    role = _role(setup)
+    _function_named(setup, role, "api", Publish=True)
+    lam = setup("lambda")
+    lam.create_alias(FunctionName="api", Name="live", FunctionVersion="1")
+    lam.create_alias(FunctionName="api", Name="beta", FunctionVersion="1")
+    lam.create_function_url_config(FunctionName="api", Qualifier="live", AuthType="NONE")
+    lam.add_permission(
+        FunctionName="api",
+        Qualifier="live",
+        StatementId="public-url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    (fn,) = collect_lambda(aws, REGION).functions
+    assert [a.name for a in fn.aliases] == ["beta", "live"]
+    live = fn.aliases[1]
+    assert live.arn == f"{fn.arn}:live" and live.function_version == "1"
+    assert live.url is not None and live.url.auth_type == "NONE"
+    assert live.policy is not None
+    assert live.policy["Statement"][0]["Action"] == "lambda:InvokeFunctionUrl"
+    # one GetPolicy and one GetFunctionUrlConfig per function and per alias, one ListAliases
+    calls = {op.operation: op.calls for op in aws.recorder.operations() if op.service == "lambda"}
+    assert calls["GetPolicy"] == 3 and calls["GetFunctionUrlConfig"] == 3
+    assert calls["ListAliases"] == 1
 
 
 def test_empty_region(aws: Any) -> None:
@@ -164,6 +204,7 @@ def test_parses_api_fields_moto_leaves_out() -> None:
         "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": [], "VpcId": ""},
     }
     fn = _function(raw, REGION, None, None)
+    assert fn.aliases == ()
     assert fn.runtime == "" and fn.package_type == "Image"
     assert fn.kms_key_arn.endswith(":key/abc")
     assert fn.dead_letter_target_arn.endswith(":dlq")

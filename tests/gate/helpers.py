@@ -87,11 +87,12 @@ def scan(
 ) -> ScanResult:
     """A results document graded by the real scoring (order of ``results`` kept)."""
     results = tuple(results)
-    principles = score_all(results)
-    security, operations, overall = category_scores(principles)
     if rules is None:
         seen = {r.rule_id: r.severity for r in results}
         rules = [info(rid, sev) for rid, sev in sorted(seen.items())]
+    rules = tuple(rules)
+    principles = score_all(results, rules)
+    security, operations, overall = category_scores(principles)
     return ScanResult(
         tool_version="test",
         account_id=account,
@@ -103,6 +104,6 @@ def scan(
         security=security,
         operations=operations,
         overall=overall,
-        rules=tuple(rules),
+        rules=rules,
         results=results,
     )

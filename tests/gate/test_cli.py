@@ -58,6 +58,10 @@ def _bad_baselines() -> dict[str, bytes]:
         "wrong-schema": json.dumps({**doc, "schema_version": 2}).encode(),
         "not-results": b"[1, 2, 3]",
         "invalid-field": json.dumps({**doc, "overall": {"grade": 3}}).encode(),
+        "unknown-grade": json.dumps({**doc, "overall": {**doc["overall"], "grade": "Z+"}}).encode(),
+        "grade-not-its-score": json.dumps(
+            {**doc, "principles": [{**doc["principles"][0], "grade": "A+", "score": 40.0}]}
+        ).encode(),
         "gzip": gzip.compress(good),
         "other-account": baseline_json(_good().model_copy(update={"account_id": OTHER_ACCOUNT}))
         .replace("123456789012", OTHER_ACCOUNT)
@@ -105,6 +109,19 @@ def test_an_unusable_baseline_is_one_line_exit_2_and_nothing_is_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["results.json", *(["baseline.json"] if before is not None else [])]
     )
+
+
+def test_a_made_up_grade_never_passes_as_an_improvement(tmp_path: Path) -> None:
+    """A+ -> Z+ was "improved" once: a grade the scorer cannot give is an input error."""
+    baseline = _write(tmp_path / "baseline.json", _good())
+    doc = json.loads(results_to_json(_good()))
+    doc["overall"]["grade"] = "Z+"
+    current = tmp_path / "results.json"
+    current.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("gate", "--baseline", baseline, "--current", current)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert "invalid results at overall.grade: 'Z+' is not a grade" in result.stderr
 
 
 def test_another_account_is_compared_when_allowed(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from auditor.engine.results import RuleResult
 from auditor.errors import InputError
 from auditor.gate import GateOutcome, GatePolicy, ReasonKind, Verdict, compare
 from auditor.gate.baseline import slim
-from tests.gate.helpers import OTHER_ACCOUNT, REGION, gap, rr, scan
+from tests.gate.helpers import OTHER_ACCOUNT, REGION, gap, info, rr, scan
 
 DEFAULT = GatePolicy()
 
@@ -285,3 +285,20 @@ def test_a_slim_baseline_judges_like_the_full_result() -> None:
             (f.finding_id, f.after, f.note) for f in getattr(full.diff, bucket)
         ]
     assert [f.before for f in full.diff.new] == [Status.PASS]
+
+
+def test_a_baseline_finding_of_a_rule_that_moved_principle_matches_its_new_id() -> None:
+    # AL008 became OB014 when workload logs moved to Observability: the same
+    # unresolved problem is neither "new" nor "fixed" across the rename.
+    baseline = scan([rr("AL008", "/app/debug", severity=Severity.LOW)])
+    moved = info("OB014", Severity.LOW).model_copy(update={"formerly": ("AL008",)})
+    current = scan([rr("OB014", "/app/debug", severity=Severity.LOW)], rules=[moved])
+    outcome = compare(baseline, current, GatePolicy(fail_on_new=Severity.LOW))
+    assert outcome.diff.new == ()
+    assert outcome.diff.fixed == ()
+    assert [c.rule_id for c in outcome.diff.still_failing] == ["OB014"]
+    assert not [r for r in outcome.failures if r.kind is ReasonKind.NEW_FINDING]
+    # without the former id the rename would read as one fixed and one new finding
+    plain = scan([rr("OB014", "/app/debug", severity=Severity.LOW)])
+    renamed = compare(baseline, plain, GatePolicy(fail_on_new=Severity.LOW))
+    assert [c.rule_id for c in renamed.diff.new] == ["OB014"]

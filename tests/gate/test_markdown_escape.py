@@ -31,6 +31,10 @@ from auditor.render.markdown_escape import md_escape
         ("line\nbreak\r\nand\ttab", "line break and tab"),
         ("back\\slash", r"back\\slash"),
         ("alice@example.com", "alice@example.com"),
+        ("@octocat", "@&#8203;octocat"),
+        ("team/@org/admins", "team/@&#8203;org/admins"),
+        ("cc @alice, @bob-2", "cc @&#8203;alice, @&#8203;bob-2"),
+        ("(@x) a_@b @ alone @-dash", r"\(@&#8203;x\) a\_@b @ alone @-dash"),
         ("rtl\u202eoverride", "rtl override"),
         ("", ""),
     ],
@@ -46,7 +50,7 @@ _SPECIAL = set("\\`*_[]()!|~$#<>")
 def test_no_markup_character_is_left_bare(text: str) -> None:
     out = md_escape(text)
     assert "\n" not in out and "\r" not in out
-    for entity in ("&#32;", "&amp;", "&lt;", "&gt;"):
+    for entity in ("&#32;", "&amp;", "&lt;", "&gt;", "&#8203;"):
         out = out.replace(entity, " ")
     assert "&" not in out
     i = 0
@@ -58,3 +62,39 @@ def test_no_markup_character_is_left_bare(text: str) -> None:
             continue
         assert ch not in _SPECIAL, (text, out)
         i += 1
+
+
+_MENTION_SHAPE = __import__("re").compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]")
+
+
+@given(st.text(alphabet=st.sampled_from("@ab1_-/ .,(")))
+def test_no_mention_survives(text: str) -> None:
+    assert not _MENTION_SHAPE.search(md_escape(text).replace("&#8203;", "\u200b"))
+
+
+def _outside_code(md: str) -> str:
+    """The Markdown without its code spans and fenced blocks (where GitHub links nothing)."""
+    re = __import__("re")
+    md = re.sub(r"(?ms)^(`{3,}).*?^\1", "", md)
+    return re.sub(r"(`+).*?\1", "", md)
+
+
+def test_defect_mentions_in_resource_names_notified_people() -> None:
+    """A resource named ``@octocat`` pinged that GitHub user from every PR comment."""
+    from auditor.gate.compare import compare
+    from auditor.gate.policy import GatePolicy
+    from auditor.gate.report import diff_markdown
+    from auditor.render.markdown import render_markdown
+    from auditor.render.view import build_view
+    from tests.gate.helpers import rr, scan
+
+    for name in ("@octocat", "team/@org/admins"):
+        old = scan([rr("NI003", "sg-1", "PASS", name=name)])
+        new = scan([rr("NI003", "sg-1", "FAIL", name=name, evidence=f"owner {name}")])
+        outcome = compare(old, new, GatePolicy())
+        gate_md = diff_markdown(outcome.diff, outcome)
+        report_md = render_markdown(build_view(new))
+        assert "@&#8203;" in gate_md and "@&#8203;" in report_md
+        for md in (gate_md, report_md):
+            visible = _outside_code(md).replace("&#8203;", "\u200b")
+            assert not _MENTION_SHAPE.search(visible), md

@@ -122,7 +122,7 @@ def test_offline_build_packs_a_working_handler(tmp_path: Path) -> None:
         names = set(zf.namelist())
         assert {
             "auditor/lambda_handler/handler.py",
-            "auditor/rules/least_privilege.py",
+            "auditor/rules/least_privilege/__init__.py",
             "auditor/reports/report.html.j2",
             "auditor/reports/report.md.j2",
         } <= names

@@ -67,7 +67,7 @@ def test_the_stack_grades_a_on_every_principle_that_applies(stack: tuple[StackIn
         Principle.DEFENSE_IN_DEPTH,  # the report bucket's Block Public Access (DD009)
         Principle.ZERO_TRUST,
         Principle.SECRETS_MANAGEMENT,
-        Principle.AUDIT_LOGGING,
+        # the log group's retention and the function's logs are Observability (OB014, OB015)
         Principle.OBSERVABILITY,
         Principle.DEPLOYMENT_AUTOMATION,
     }
@@ -75,7 +75,7 @@ def test_the_stack_grades_a_on_every_principle_that_applies(stack: tuple[StackIn
         assert grade_rank(grades[principle].grade) <= grade_rank("A"), grades[principle]
     # The rules that matter most for this stack did run on it.
     ran = {r.rule_id for r in mine}
-    assert {"LP003", "LP006", "LP007", "SM006", "ZT003", "AL008", "OB004", "DA006"} <= ran
+    assert {"LP003", "LP007", "SM006", "ZT003", "OB014", "OB015", "OB004", "DA006"} <= ran
     assert "DD009" in ran  # the report bucket blocks public access itself
 
 

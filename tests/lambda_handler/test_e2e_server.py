@@ -48,6 +48,6 @@ def test_handler_through_a_moto_server(
     doc = json.loads(
         client("s3").get_object(Bucket=BUCKET, Key="latest/results.json")["Body"].read()
     )
-    al008 = [r for r in doc["results"] if r["rule_id"] == "AL008"]
-    assert [(r["resource_name"], r["status"]) for r in al008] == [("/app/no-retention", "FAIL")]
+    ob014 = [r for r in doc["results"] if r["rule_id"] == "OB014"]
+    assert [(r["resource_name"], r["status"]) for r in ob014] == [("/app/no-retention", "FAIL")]
     assert any("Findings" in d for d in emf) and logs

@@ -14,6 +14,7 @@ from auditor.analysis.ipspace import (
     INTERNET_V6,
     NON_INTERNET_V4,
     IntervalSet,
+    admits_the_internet,
     format_ports,
     internet_scale,
     port_set,
@@ -167,6 +168,84 @@ def test_world_cidrs_are_internet_scale_and_narrow_ones_are_not() -> None:
     # A few denied ranges in front of a world rule leave it internet-scale.
     blocked = IntervalSet.from_cidr("0.0.0.0/0") - IntervalSet.from_cidr("1.0.0.0/8")
     assert internet_scale(blocked, 4)
+
+
+# --- one definition of "the internet" for every network rule (admits_the_internet)
+
+#: Written out from the RFCs here, apart from the module's constants: the oracle.
+_NEVER_ON_THE_INTERNET_V4 = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",  # RFC 791 "this network"
+        "10.0.0.0/8",  # RFC 1918
+        "100.64.0.0/10",  # RFC 6598 shared address space
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local
+        "172.16.0.0/12",  # RFC 1918
+        "192.168.0.0/16",  # RFC 1918
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved
+    )
+]
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+
+
+def _overlap(a: ipaddress._BaseNetwork, b: ipaddress._BaseNetwork) -> int:
+    if a.subnet_of(b):  # type: ignore[arg-type]
+        return a.num_addresses
+    if b.subnet_of(a):  # type: ignore[arg-type]
+        return b.num_addresses
+    return 0
+
+
+def _oracle(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """At least a /8 (IPv6: a /32) worth of internet addresses, counted by hand."""
+    if net.version == 4:
+        public = net.num_addresses - sum(_overlap(net, n) for n in _NEVER_ON_THE_INTERNET_V4)
+        return public >= 2**24
+    return _overlap(net, _GLOBAL_UNICAST_V6) >= 2**96
+
+
+wide_v4 = st.builds(
+    lambda addr, prefix: ipaddress.ip_network(
+        f"{ipaddress.IPv4Address(addr)}/{prefix}", strict=False
+    ),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 12),
+)
+wide_v6 = st.builds(
+    lambda addr, prefix: ipaddress.ip_network(
+        f"{ipaddress.IPv6Address(addr)}/{prefix}", strict=False
+    ),
+    st.integers(0, 2**128 - 1),
+    st.integers(0, 40),
+)
+
+
+@given(st.one_of(wide_v4, wide_v6, v4_networks, v6_networks))
+def test_admits_the_internet_agrees_with_an_oracle(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> None:
+    assert admits_the_internet(str(net)) == _oracle(net)
+
+
+@given(st.one_of(wide_v4, wide_v6))
+def test_a_supernet_of_a_range_admitting_the_internet_admits_it_too(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> None:
+    if admits_the_internet(str(net)) and net.prefixlen:
+        assert admits_the_internet(str(net.supernet()))
+
+
+def test_admits_the_internet_examples() -> None:
+    for cidr in ("0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "8.0.0.0/7", "3.0.0.0/8"):
+        assert admits_the_internet(cidr), cidr
+    for cidr in ("::/1", "2000::/3", "2600::/16", "2600:1f00::/32"):
+        assert admits_the_internet(cidr), cidr
+    for cidr in ("10.0.0.0/8", "3.0.0.0/9", "203.0.113.7/32", "fc00::/7", "2600:1f00::/33"):
+        assert not admits_the_internet(cidr), cidr
+    assert not admits_the_internet("")
+    assert not admits_the_internet("pl-123")  # not a CIDR: never guessed to be the internet
 
 
 def test_ports() -> None:

@@ -20,10 +20,11 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """``python -m auditor demo --output-dir <tmp>`` in a fresh process (moto in-process there)."""
+    """``python -m auditor demo --output-dir <tmp> --save-snapshot`` in a fresh process
+    (moto in-process there)."""
     out = tmp_path_factory.mktemp("demo") / "auditor-report"
     result = subprocess.run(
-        [sys.executable, "-m", "auditor", "demo", "--output-dir", str(out)],
+        [sys.executable, "-m", "auditor", "demo", "--output-dir", str(out), "--save-snapshot"],
         cwd=REPO,
         capture_output=True,
         text=True,

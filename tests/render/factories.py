@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from auditor.engine.model import Principle, Severity, Status
+from auditor.engine.model import Principle, Severity, Status, Tier
 from auditor.engine.results import AppliedWaiver, RuleInfo, RuleResult, ScanResult, Waiver
 from auditor.engine.scoring import category_scores, score_all
 from auditor.snapshot.base import Coverage
@@ -21,6 +21,7 @@ def info(
     effort: int = 5,
     cost: float = 0,
     title: str = "",
+    tier: Tier | None = None,
 ) -> RuleInfo:
     return RuleInfo(
         id=rule_id,
@@ -33,6 +34,7 @@ def info(
         rationale=f"Why {rule_id} matters.",
         remediation=f"Fix {rule_id} with `a command`.",
         frameworks={"fsbp": ("X.1",)},
+        tier=tier,
     )
 
 
@@ -73,8 +75,8 @@ def result_of(
     gaps: tuple[Coverage, ...] = (),
     expired: tuple[Waiver, ...] = (),
 ) -> ScanResult:
-    results = tuple(results)
-    principles = score_all(results)
+    results, rules = tuple(results), tuple(rules)
+    principles = score_all(results, rules)
     security, operations, overall = category_scores(principles)
     return ScanResult(
         tool_version="test",
@@ -87,7 +89,7 @@ def result_of(
         security=security,
         operations=operations,
         overall=overall,
-        rules=tuple(rules),
+        rules=rules,
         results=results,
         expired_waivers=expired,
     )

@@ -25,6 +25,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,70 @@ def test_hostile_report_runs_no_script_and_fetches_nothing(make: object, server:
 
     screenshot(server, "hostile.html", ARTIFACTS / f"{kind}.png")
     assert server.requests == ["/hostile.html", "/hostile.html"]
+
+
+#: Measures, after layout, every table cell that is narrower than its longest word
+#: (words measured with the font of the element holding them). Identifiers longer
+#: than WORD_CAP px (an ARN) may wrap anywhere; ordinary words may not.
+_LAYOUT_PROBE = """
+<script>
+addEventListener('load', () => {
+  const WORD_CAP = 200;
+  const ctx = document.createElement('canvas').getContext('2d');
+  const longest = (cell) => {
+    let best = 0, word = '';
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      ctx.font = getComputedStyle(n.parentElement).font;
+      for (const w of n.data.split(/\\s+/)) {
+        const px = ctx.measureText(w).width;
+        if (px > best) { best = px; word = w; }
+      }
+    }
+    return [Math.min(best, WORD_CAP), word];
+  };
+  const bad = [];
+  const cells = document.querySelectorAll('#grade-table th, #grade-table td, th');
+  for (const cell of cells) {
+    if (!cell.offsetParent) continue;
+    const cs = getComputedStyle(cell);
+    const room = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const [need, word] = longest(cell);
+    if (room + 1 < need) {
+      bad.push(`${cell.tagName} "${word}" needs ${need.toFixed(0)}px, has ${room.toFixed(0)}px`);
+    }
+  }
+  document.documentElement.setAttribute('data-cells', String(cells.length));
+  document.documentElement.setAttribute('data-narrow', JSON.stringify(bad));
+});
+</script>
+"""
+
+
+@pytest.mark.parametrize("width", [420, 1024, 1400, 1600])
+def test_table_cells_never_break_a_word_mid_word(
+    demo_run: DemoRun, server: Server, width: int
+) -> None:
+    """Headers never wrap mid-word ("Res/ourc/e"); the grade table never goes one
+    character per line (at 420 px it stacks instead)."""
+    assert demo_run.result.returncode == 0, demo_run.result.stderr[-3000:]
+    html = (demo_run.out / "report.html").read_text(encoding="utf-8")
+    # the probe is a script of the test's own: the page's CSP would (rightly) block it
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    html = html.replace("</body>", f"{_LAYOUT_PROBE}</body>")
+    name = f"layout-{width}.html"
+    (server.root / name).write_text(html, encoding="utf-8")
+    run = _run(
+        server.root,
+        "--virtual-time-budget=3000",
+        f"--window-size={width},2000",
+        "--dump-dom",
+        server.url(name),
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    root = _root_attrs(run.stdout)
+    cells = re.search(r'data-cells="(\d+)"', root)
+    assert cells and int(cells.group(1)) > 100, root  # the probe ran over the tables
+    narrow = re.search(r"data-narrow=\"([^\"]*)\"", root)
+    assert narrow is not None, root
+    assert html_unescape(narrow.group(1)) == "[]", html_unescape(narrow.group(1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,29 @@ def test_corrupt_results_give_one_line_exit_2_and_no_file(
     assert message in run.stderr
     assert not (tmp_path / "report.html").exists()
     assert (tmp_path / "report.md").read_text() == "previous report\n"  # untouched
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("grade", "Z+", "principles.0.grade: 'Z+' is not a grade (A+, A, A-"),
+        ("grade", "A+", "does not match score"),
+        ("score", 140.0, "principles.0.score: 140.0 is not between 0 and 100"),
+    ],
+)
+def test_a_grade_the_scorer_cannot_give_is_exit_2(
+    results_file: Path, field: str, value: object, message: str
+) -> None:
+    doc = json.loads(results_file.read_text(encoding="utf-8"))
+    doc["principles"][0][field] = value
+    if value == "A+":
+        doc["principles"][0]["score"] = 12.5
+    results_file.write_text(json.dumps(doc), encoding="utf-8")
+    run = _invoke("report", results_file, "-q")
+    assert run.exit_code == EXIT_USAGE
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("auditor: error: ")
+    assert message in run.stderr
+    assert not (results_file.parent / "report.html").exists()
 
 
 def test_missing_results_file(tmp_path: Path) -> None:

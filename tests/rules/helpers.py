@@ -106,6 +106,18 @@ def command(rule: Rule, snap: Snapshot, name: str) -> str:
     raise KeyError(name)
 
 
+def fix_line(cmd: str) -> str:
+    """The last line of a fix block: the command itself, uncommented when the block
+    leaves it commented until the user has made their decision."""
+    line = cmd.splitlines()[-1]
+    return line[2:] if line.startswith("# ") else line
+
+
+def decision(cmd: str) -> str:
+    """The words of a fix block that asks the user to decide something first ("" if none)."""
+    return next((line for line in cmd.splitlines() if line.startswith("# Your decision")), "")
+
+
 # ------------------------------------------------------------- shared factories
 
 

@@ -15,9 +15,7 @@ from auditor.rules.audit_logging import (
     cloudtrail_management_events_captured,
     cloudtrail_multi_region_logging,
     config_recorder_recording,
-    ecs_task_definition_logging,
     guardduty_enabled,
-    log_group_retention_set,
 )
 
 from auditor.engine.model import Status
@@ -28,7 +26,6 @@ from auditor.snapshot.cloudtrail import (
     Trail,
     TrailBucket,
 )
-from auditor.snapshot.cloudwatch import LogGroup, LogsSection
 from auditor.snapshot.detection import (
     AccessAnalyzer,
     AccessAnalyzerSection,
@@ -37,7 +34,6 @@ from auditor.snapshot.detection import (
     GuardDutyDetector,
     GuardDutySection,
 )
-from auditor.snapshot.ecs import ContainerDefinition, EcsSection, TaskDefinition
 from tests.rules.helpers import (
     ACCOUNT_ID,
     REGION,
@@ -118,32 +114,6 @@ def bucket(name: str, **kw: Any) -> TrailBucket:
     }
     fields.update(kw)
     return TrailBucket.model_validate(fields)
-
-
-def task_definition(
-    family: str, *containers: ContainerDefinition, revision: int = 1
-) -> TaskDefinition:
-    return TaskDefinition(
-        arn=f"arn:aws:ecs:{REGION}:{ACCOUNT_ID}:task-definition/{family}:{revision}",
-        family=family,
-        revision=revision,
-        region=REGION,
-        status="ACTIVE",
-        containers=containers,
-    )
-
-
-def container(name: str, driver: str = "awslogs") -> ContainerDefinition:
-    return ContainerDefinition(name=name, image=f"{name}:1", log_driver=driver)
-
-
-def log_group(name: str, retention: int | None) -> LogGroup:
-    return LogGroup(
-        name=name,
-        arn=f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}",
-        region=REGION,
-        retention_days=retention,
-    )
 
 
 def status_of(rule: Any, snap: Any) -> set[Status]:
@@ -412,90 +382,6 @@ def test_al006_flags_effectively_public_trail_buckets() -> None:
     )
 
 
-# ------------------------------------------------------------------ AL007
-
-
-def test_al007_flags_containers_without_log_configuration() -> None:
-    snap = make_snapshot(
-        ecs=EcsSection(
-            task_definitions=(
-                task_definition("pass-web", container("web"), container("envoy", "awsfirelens")),
-                task_definition(
-                    "fail-worker", container("worker"), container("sidecar", ""), revision=3
-                ),
-                task_definition("fail-bare", container("app", "")),
-            )
-        )
-    )
-    assert passing(ecs_task_definition_logging, snap) == {"pass-web:1"}
-    assert failing(ecs_task_definition_logging, snap) == {"fail-worker:3", "fail-bare:1"}
-    assert evidence(ecs_task_definition_logging, snap, "fail-worker:3") == (
-        "container(s) without a log configuration: sidecar"
-    )
-    cmd = command(ecs_task_definition_logging, snap, "fail-worker:3")
-    argv = shlex.split(cmd)  # well-formed shell
-    assert argv[:5] == [
-        "aws",
-        "ecs",
-        "describe-task-definition",
-        "--task-definition",
-        "fail-worker:3",
-    ]
-    assert argv[argv.index("jq") + 1 : argv.index("jq") + 4] == [
-        "--arg",
-        "group",
-        "/ecs/fail-worker",
-    ]
-    program = argv[argv.index("jq") + 7]
-    assert program.startswith("{family, taskRoleArn")
-    assert '"awslogs-group": $group' in program
-    assert cmd.endswith(
-        "aws ecs register-task-definition --cli-input-json file://taskdef.json --region us-west-2"
-    )
-
-
-# ------------------------------------------------------------------ AL008
-
-
-def log_groups_snapshot() -> Any:
-    return make_snapshot(
-        logs=LogsSection(
-            log_groups=(
-                log_group("pass-30-days", 30),
-                log_group("pass-1-year", 365),
-                log_group("fail-forever", None),
-            )
-        )
-    )
-
-
-def test_al008_flags_log_groups_that_never_expire() -> None:
-    snap = log_groups_snapshot()
-    assert passing(log_group_retention_set, snap) == {"pass-30-days", "pass-1-year"}
-    assert failing(log_group_retention_set, snap) == {"fail-forever"}
-    assert command(log_group_retention_set, snap, "fail-forever") == (
-        "aws logs put-retention-policy --log-group-name fail-forever --retention-in-days 365 "
-        "--region us-west-2"
-    )
-
-
-def test_al008_threshold_override() -> None:
-    snap = log_groups_snapshot()
-    assert failing(log_group_retention_set, snap, min_retention_days=90) == {
-        "pass-30-days",
-        "fail-forever",
-    }
-    fixes = {
-        r.resource_name: r.remediation_cmd
-        for r in results(log_group_retention_set, snap, min_retention_days=100)
-    }
-    # The smallest retention CloudWatch Logs accepts at or above the minimum.
-    assert "--retention-in-days 120 " in fixes["pass-30-days"]
-    assert {r.evidence for r in results(log_group_retention_set, snap, min_retention_days=100)} >= {
-        "retention is 30 days (minimum 100)"
-    }
-
-
 # ------------------------------------------------------------------ AL009
 
 
@@ -571,11 +457,19 @@ def test_al010_flags_regions_without_a_recording_recorder() -> None:
         "aws configservice put-configuration-recorder --configuration-recorder "
         f"name=my-recorder,roleARN=arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/"
         "config.amazonaws.com/AWSServiceRoleForConfig "
-        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region eu-west-1 "
-        "&& aws configservice start-configuration-recorder --configuration-recorder-name "
+        "--recording-group allSupported=true,includeGlobalResourceTypes=true --region eu-west-1\n"
+        "aws configservice start-configuration-recorder --configuration-recorder-name "
         "my-recorder --region eu-west-1"
     )
-    assert "name=default," in command(config_recorder_recording, snap, f"account/{third}")
+    new = command(config_recorder_recording, snap, f"account/{third}")
+    assert "name=default," in new
+    # a region without a recorder gets the delivery channel (and its bucket) Config needs
+    bucket = f"config-{ACCOUNT_ID}-{third}"
+    assert f"aws s3api create-bucket --bucket {bucket} --region {third}" in new
+    assert f"put-delivery-channel --delivery-channel name=default,s3BucketName={bucket}" in new
+    assert "put-delivery-channel" not in command(
+        config_recorder_recording, snap, f"account/{OTHER_REGION}"
+    )
 
 
 # ------------------------------------------------------------------ AL011
@@ -627,3 +521,128 @@ def test_al011_flags_regions_without_an_external_access_analyzer() -> None:
 def test_al011_unknown_when_access_analyzer_not_collected() -> None:
     snap = make_snapshot(gaps={"accessanalyzer": "error"})
     assert status_of(access_analyzer_enabled, snap) == {Status.UNKNOWN}
+
+
+# ------------------------------------------- organization trails of another account
+
+MANAGEMENT_ACCOUNT = "999988887777"
+
+
+def org_trail(name: str, **kw: Any) -> Trail:
+    """An organization trail as a member account sees it: the ARN names its owner."""
+    region = kw.get("region", REGION)
+    return trail(
+        name,
+        arn=f"arn:aws:cloudtrail:{region}:{MANAGEMENT_ACCOUNT}:trail/{name}",
+        is_organization_trail=True,
+        **kw,
+    )
+
+
+def test_defect_org_trail_of_another_account_got_update_trail_commands() -> None:
+    """A member account was told to run update-trail on its organization's trail."""
+    snap = trails(
+        org_trail(
+            "org-trail",
+            log_file_validation=False,
+            kms_key_id="",
+            cloudwatch_logs_log_group_arn="",
+            event_selectors=(
+                EventSelector(read_write_type="WriteOnly", include_management_events=True),
+            ),
+        )
+    )
+    # It satisfies multi-region logging for the member account...
+    assert passing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        f"organization trail org-trail of account {MANAGEMENT_ACCOUNT} (home us-west-2) "
+        "is multi-region and logging"
+    )
+    # ...and nothing the member cannot change is judged (or given a command) here.
+    for rule_fn in (
+        cloudtrail_log_file_validation,
+        cloudtrail_kms_encrypted,
+        cloudtrail_cloudwatch_logs,
+        cloudtrail_management_events_captured,
+    ):
+        assert results(rule_fn, snap) == [], rule_fn.__name__
+
+
+def test_own_trails_are_still_judged_beside_an_org_trail() -> None:
+    snap = trails(
+        org_trail("org-trail"),
+        trail("fail-own", log_file_validation=False, event_selectors=()),
+    )
+    assert failing(cloudtrail_log_file_validation, snap) == {"fail-own"}
+    assert passing(cloudtrail_log_file_validation, snap) == set()
+    # the own trail is the one to fix when neither captures everything
+    snap = trails(
+        org_trail(
+            "org-trail",
+            event_selectors=(
+                EventSelector(read_write_type="ReadOnly", include_management_events=True),
+            ),
+        ),
+        trail(
+            "own",
+            event_selectors=(
+                EventSelector(read_write_type="WriteOnly", include_management_events=True),
+            ),
+        ),
+    )
+    assert failing(cloudtrail_management_events_captured, snap) == {"account"}
+    assert "--trail-name own " in command(cloudtrail_management_events_captured, snap, "account")
+
+
+def test_al001_stopped_org_trail_proposes_a_trail_of_this_account() -> None:
+    snap = trails(org_trail("org-trail", is_logging=False))
+    assert failing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        "no multi-region trail is logging (org-trail: multi-region, stopped, "
+        f"organization trail of account {MANAGEMENT_ACCOUNT})"
+    )
+    cmd = command(cloudtrail_multi_region_logging, snap, "account")
+    assert "org-trail" not in cmd
+    assert cmd.startswith("aws cloudtrail create-trail --name account-trail ")
+
+
+def org_shadow(
+    name: str, home: str, logging: bool | None, owner: str = MANAGEMENT_ACCOUNT
+) -> ShadowTrail:
+    return ShadowTrail(
+        arn=f"arn:aws:cloudtrail:{home}:{owner}:trail/{name}",
+        name=name,
+        region=REGION,
+        home_region=home,
+        is_multi_region=True,
+        is_organization_trail=True,
+        is_logging=logging,
+    )
+
+
+def test_defect_org_trail_homed_in_an_unscanned_region_left_members_without_a_verdict() -> None:
+    """A member scanning us-west-2 only saw its organization trail (homed elsewhere) as a
+    shadow of unknown status: no verdict, though the status can be read with the ARN."""
+    snap = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=True),))
+    assert passing(cloudtrail_multi_region_logging, snap) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, snap, "account") == (
+        f"organization trail org-trail of account {MANAGEMENT_ACCOUNT} (home {UNSCANNED_REGION}, "
+        f"status read in {REGION}) is multi-region and logging"
+    )
+    # stopped: the member is not recorded; the fix is a trail of its own, not update-trail
+    stopped = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=False),))
+    assert failing(cloudtrail_multi_region_logging, stopped) == {"account"}
+    assert evidence(cloudtrail_multi_region_logging, stopped, "account") == (
+        "no multi-region trail is logging (org-trail: multi-region, stopped, "
+        f"organization trail of account {MANAGEMENT_ACCOUNT})"
+    )
+    cmd = command(cloudtrail_multi_region_logging, stopped, "account")
+    assert "org-trail" not in cmd and "--name account-trail " in cmd
+    # the management account's own stopped organization trail: start that one
+    own = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, False, owner=ACCOUNT_ID),))
+    assert f"start-logging --name org-trail --region {UNSCANNED_REGION}" in command(
+        cloudtrail_multi_region_logging, own, "account"
+    )
+    # status not read: still no verdict
+    unread = trails(shadows=(org_shadow("org-trail", UNSCANNED_REGION, logging=None),))
+    assert results(cloudtrail_multi_region_logging, unread) == []

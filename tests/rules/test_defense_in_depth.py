@@ -35,6 +35,7 @@ from tests.rules.helpers import (
     db_instance,
     evidence,
     failing,
+    fix_line,
     make_snapshot,
     passing,
     results,
@@ -131,11 +132,11 @@ def test_dd001_command_snapshots_instances_and_clusters() -> None:
         db_instance("fail-plain", storage_encrypted=False),
         db_cluster("fail-aurora-plain", storage_encrypted=False),
     )
-    assert command(rds_storage_encrypted, snap, "fail-plain") == (
+    assert fix_line(command(rds_storage_encrypted, snap, "fail-plain")) == (
         "aws rds create-db-snapshot --db-instance-identifier fail-plain "
         "--db-snapshot-identifier fail-plain-pre-encryption --region us-west-2"
     )
-    assert command(rds_storage_encrypted, snap, "fail-aurora-plain") == (
+    assert fix_line(command(rds_storage_encrypted, snap, "fail-aurora-plain")) == (
         "aws rds create-db-cluster-snapshot --db-cluster-identifier fail-aurora-plain "
         "--db-cluster-snapshot-identifier fail-aurora-plain-pre-encryption --region us-west-2"
     )
@@ -256,7 +257,7 @@ def test_dd004_flags_vpcs_without_usable_flow_logs() -> None:
     assert evidence(vpc_flow_logs_enabled, snap, "fail-accept-only") == (
         "flow log fl-fail-accept-only records ACCEPT traffic only"
     )
-    assert command(vpc_flow_logs_enabled, snap, "fail-other-region-log") == (
+    assert fix_line(command(vpc_flow_logs_enabled, snap, "fail-other-region-log")) == (
         "aws ec2 create-flow-logs --resource-type VPC --resource-ids fail-other-region-log "
         "--traffic-type ALL --log-destination-type s3 "
         f"--log-destination arn:aws:s3:::vpc-flow-logs-{ACCOUNT_ID} --region eu-west-1"

@@ -9,6 +9,7 @@ from auditor.rules.deployment_automation import (
     ecr_lifecycle_policy_set,
     ecr_tags_immutable,
     ecs_deployment_circuit_breaker_enabled,
+    images_from_private_registry,
     images_pinned_by_version_or_digest,
     lambda_runtime_supported,
 )
@@ -209,3 +210,41 @@ def test_da006_deprecated_runtimes_fail_by_snapshot_date() -> None:
         collected_at=NOW.replace(year=2023),
     )
     assert passing(lambda_runtime_supported, old) == {"pass-then"}
+
+
+def test_da007_images_from_public_registries_fail() -> None:
+    ecr = f"123456789012.dkr.ecr.{REGION}.amazonaws.com"
+    snap = make_snapshot(
+        ecs=EcsSection(
+            task_definitions=(
+                taskdef("pass-own-ecr", f"{ecr}/api:1.4.2", f"{ecr}/envoy@sha256:{'a' * 64}"),
+                # another account's ECR (an organization's shared registry) is private too
+                taskdef("pass-shared-ecr", "210987654321.dkr.ecr.eu-west-1.amazonaws.com/base:2"),
+                taskdef("pass-fips", f"123456789012.dkr.ecr-fips.{REGION}.amazonaws.com/app:3"),
+                taskdef("fail-docker-hub", "nginx:1.27", f"{ecr}/api:1"),
+                taskdef("fail-docker-hub-org", "bitnami/redis:7.2"),
+                taskdef("fail-ecr-public", "public.ecr.aws/nginx/nginx:1.27"),
+                taskdef("fail-ghcr", "ghcr.io/acme/app:1.0"),
+                # a look-alike host: not an ECR registry
+                taskdef("fail-lookalike", "123456789012.dkr.ecr.evil.example.com/app:1"),
+            )
+        )
+    )
+    assert passing(images_from_private_registry, snap) == {
+        "pass-own-ecr",
+        "pass-shared-ecr",
+        "pass-fips",
+    }
+    assert failing(images_from_private_registry, snap) == {
+        "fail-docker-hub",
+        "fail-docker-hub-org",
+        "fail-ecr-public",
+        "fail-ghcr",
+        "fail-lookalike",
+    }
+    assert evidence(images_from_private_registry, snap, "fail-docker-hub") == (
+        "container c0 pulls from docker.io"
+    )
+    assert evidence(images_from_private_registry, snap, "fail-ghcr") == (
+        "container c0 pulls from ghcr.io"
+    )

@@ -119,9 +119,9 @@ def test_coverage_counts_manual_only_where_no_rule_decides() -> None:
     cis = get_framework("cis-5.0")
     cov = coverage(cis, [(r.id, r.frameworks) for r in CATALOGUE])
     assert cov.covered + cov.not_covered + cov.manual == len(cis.controls)
-    # 4.1 is manual in the benchmark but OB007 decides it: covered, not manual.
+    # 4.1 is manual in the benchmark but AL012 decides it: covered, not manual.
     assert cis.control("4.1").assessment is Assessment.MANUAL
-    assert cis.deciders([(r.id, r.frameworks) for r in CATALOGUE])["4.1"] == ["OB007"]
+    assert cis.deciders([(r.id, r.frameworks) for r in CATALOGUE])["4.1"] == ["AL012"]
     # With no rules at all, nothing is covered.
     empty = coverage(cis, [])
     assert empty.covered == 0

@@ -291,7 +291,6 @@ def test_ni003_flags_ssh_and_rdp_open_to_the_world() -> None:
         group("pass-http", world("tcp", 80)),
         group("pass-ssh-office", perm("tcp", 22, cidr="203.0.113.7/32")),
         group("pass-ssh-from-sg", perm("tcp", 22, sg="sg-bastion")),
-        group("pass-ssh-prefix-list", perm("tcp", 22, prefix="pl-123")),
         group("pass-ping", world("icmp", -1, -1)),
         group("pass-ssh-egress", egress=(world("tcp", 22),)),
         group("pass-no-ingress"),
@@ -313,11 +312,71 @@ def test_ni003_flags_ssh_and_rdp_open_to_the_world() -> None:
         "pass-http",
         "pass-ssh-office",
         "pass-ssh-from-sg",
-        "pass-ssh-prefix-list",
         "pass-ping",
         "pass-ssh-egress",
         "pass-no-ingress",
     }
+
+
+def test_defect_ni003_to_ni005_missed_rules_open_to_half_the_internet() -> None:
+    # Before, only 0.0.0.0/0 and ::/0 were "the internet" for NI003-NI005 while the
+    # path analysis (NI007) already counted any range holding a /8 of internet addresses.
+    snap = sg_snapshot(
+        group("fail-ssh-half", perm("tcp", 22, cidr="0.0.0.0/1")),
+        group("fail-ssh-upper-half", perm("tcp", 22, cidr="128.0.0.0/1")),
+        group("fail-rdp-v6-half", perm("tcp", 3389, v6="::/1")),
+        group("fail-ssh-public-slash8", perm("tcp", 22, cidr="3.0.0.0/8")),
+        group("fail-mysql-slash7", perm("tcp", 3306, cidr="8.0.0.0/7")),
+        group("fail-all-v6-global", perm("-1", v6="2000::/3")),
+        group("pass-ssh-office-slash24", perm("tcp", 22, cidr="198.51.100.0/24")),
+        group("pass-ssh-public-slash9", perm("tcp", 22, cidr="3.0.0.0/9")),
+        group("pass-ssh-private-slash8", perm("tcp", 22, cidr="10.0.0.0/8")),
+        group("pass-ssh-cgnat", perm("tcp", 22, cidr="100.64.0.0/10")),
+        group("pass-ssh-unique-local-v6", perm("tcp", 22, v6="fc00::/7")),
+        group("pass-ssh-v6-slash33", perm("tcp", 22, v6="2600:1f00::/33")),
+    )
+    assert failing(sg_no_world_admin_ports, snap) == {
+        "fail-ssh-half",
+        "fail-ssh-upper-half",
+        "fail-rdp-v6-half",
+        "fail-ssh-public-slash8",
+        "fail-all-v6-global",
+    }
+    assert failing(sg_no_world_database_ports, snap) == {"fail-mysql-slash7", "fail-all-v6-global"}
+    assert failing(sg_no_world_all_ports, snap) == {"fail-all-v6-global"}
+    assert {n for n in passing(sg_no_world_admin_ports, snap) if n.startswith("pass-")} == {
+        "pass-ssh-office-slash24",
+        "pass-ssh-public-slash9",
+        "pass-ssh-private-slash8",
+        "pass-ssh-cgnat",
+        "pass-ssh-unique-local-v6",
+        "pass-ssh-v6-slash33",
+    }
+    assert evidence(sg_no_world_admin_ports, snap, "fail-ssh-half") == (
+        "sg-fail-ssh-half allows tcp 22 from 0.0.0.0/1"
+    )
+
+
+def test_ni003_to_ni005_unknown_for_prefix_lists_covering_their_ports() -> None:
+    # Managed prefix lists' entries are not collected: whether one admits the
+    # internet cannot be told, so the group is undecided, never a silent PASS.
+    snap = sg_snapshot(
+        group("unknown-ssh-prefix-list", perm("tcp", 22, prefix="pl-123")),
+        group("unknown-all-prefix-list", perm("-1", prefix="pl-456")),
+        group("pass-https-prefix-list", perm("tcp", 443, prefix="pl-789")),
+        group("fail-ssh-world-and-list", world("tcp", 22), perm("tcp", 22, prefix="pl-123")),
+    )
+    verdicts = results(sg_no_world_admin_ports, snap)
+    unknown = {r.resource_name for r in verdicts if r.status is Status.UNKNOWN}
+    assert unknown == {"unknown-ssh-prefix-list", "unknown-all-prefix-list"}
+    assert passing(sg_no_world_admin_ports, snap) == {"pass-https-prefix-list"}
+    assert failing(sg_no_world_admin_ports, snap) == {"fail-ssh-world-and-list"}
+    assert passing(sg_no_world_all_ports, snap) == {
+        "unknown-ssh-prefix-list",
+        "pass-https-prefix-list",
+        "fail-ssh-world-and-list",
+    }
+    assert "pl-123" in evidence(sg_no_world_admin_ports, snap, "unknown-ssh-prefix-list")
 
 
 def test_ni003_evidence_and_command_name_the_offending_rules() -> None:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import shlex
+from typing import Any
+
 from auditor.rules.observability import (
     alarms_have_actions,
-    cloudtrail_changes_alarmed,
     cloudwatch_dashboard_exists,
-    console_signin_without_mfa_alarmed,
     ecs_container_insights_enabled,
     ecs_services_have_alarms,
-    iam_policy_changes_alarmed,
+    ecs_task_definition_logging,
     lambda_errors_alarmed,
+    lambda_logs_collected,
+    log_group_retention_set,
     logs_insights_queries_saved,
-    root_usage_alarmed,
-    security_group_changes_alarmed,
-    unauthorized_api_calls_alarmed,
 )
 
 from auditor.engine.model import Status
-from auditor.snapshot.cloudtrail import CloudTrailSection, Trail
 from auditor.snapshot.cloudwatch import (
     Alarm,
     AlarmDimension,
@@ -26,13 +25,27 @@ from auditor.snapshot.cloudwatch import (
     Dashboard,
     LogGroup,
     LogsSection,
-    MetricFilter,
-    MetricTransformation,
     QueryDefinition,
 )
-from auditor.snapshot.ecs import EcsCluster, EcsSection, EcsService
+from auditor.snapshot.ecs import (
+    ContainerDefinition,
+    EcsCluster,
+    EcsSection,
+    EcsService,
+    TaskDefinition,
+)
 from auditor.snapshot.lambda_ import LambdaFunction, LambdaSection
-from tests.rules.helpers import REGION, command, evidence, failing, make_snapshot, passing, statuses
+from tests.rules.helpers import (
+    ACCOUNT_ID,
+    REGION,
+    command,
+    evidence,
+    failing,
+    make_snapshot,
+    passing,
+    results,
+    statuses,
+)
 
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:123456789012:cluster/ops"
 
@@ -110,7 +123,7 @@ def test_ob001_flags_clusters_without_insights() -> None:
         evidence(ecs_container_insights_enabled, snap, "fail-unset") == "containerInsights is unset"
     )
     assert command(ecs_container_insights_enabled, snap, "fail-off") == (
-        "aws ecs update-cluster-settings --cluster fail-off "
+        "aws ecs update-cluster --cluster fail-off "
         "--settings name=containerInsights,value=enabled --region us-west-2"
     )
 
@@ -199,120 +212,143 @@ def test_ob006_saved_queries() -> None:
     assert statuses(logs_insights_queries_saved, make_snapshot()) == set()
 
 
-TRAIL_GROUP = "CloudTrail/ops"
+# --- foundation: workload logs (OB013-OB015; OB013 and OB014 were AL007 and AL008)
 
 
-def trail(*, cw: bool = True) -> Trail:
-    return Trail(
-        arn="arn:aws:cloudtrail:us-west-2:123456789012:trail/ops",
-        name="ops",
+def task_definition(
+    family: str, *containers: ContainerDefinition, revision: int = 1
+) -> TaskDefinition:
+    return TaskDefinition(
+        arn=f"arn:aws:ecs:{REGION}:{ACCOUNT_ID}:task-definition/{family}:{revision}",
+        family=family,
+        revision=revision,
         region=REGION,
-        home_region=REGION,
-        is_multi_region=True,
-        is_organization_trail=False,
-        log_file_validation=True,
-        include_global_service_events=True,
-        s3_bucket="b",
-        is_logging=True,
-        cloudwatch_logs_log_group_arn=(
-            f"arn:aws:logs:{REGION}:123456789012:log-group:{TRAIL_GROUP}:*" if cw else ""
+        status="ACTIVE",
+        containers=containers,
+    )
+
+
+def container(name: str, driver: str = "awslogs") -> ContainerDefinition:
+    return ContainerDefinition(name=name, image=f"{name}:1", log_driver=driver)
+
+
+def log_group(name: str, retention: int | None) -> LogGroup:
+    return LogGroup(
+        name=name,
+        arn=f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}",
+        region=REGION,
+        retention_days=retention,
+    )
+
+
+# ------------------------------------------------------------------ OB013
+
+
+def test_ob013_flags_containers_without_log_configuration() -> None:
+    snap = make_snapshot(
+        ecs=EcsSection(
+            task_definitions=(
+                task_definition("pass-web", container("web"), container("envoy", "awsfirelens")),
+                task_definition(
+                    "fail-worker", container("worker"), container("sidecar", ""), revision=3
+                ),
+                task_definition("fail-bare", container("app", "")),
+            )
+        )
+    )
+    assert passing(ecs_task_definition_logging, snap) == {"pass-web:1"}
+    assert failing(ecs_task_definition_logging, snap) == {"fail-worker:3", "fail-bare:1"}
+    assert evidence(ecs_task_definition_logging, snap, "fail-worker:3") == (
+        "container(s) without a log configuration: sidecar"
+    )
+    cmd = command(ecs_task_definition_logging, snap, "fail-worker:3")
+    argv = shlex.split(cmd)  # well-formed shell
+    assert argv[:5] == [
+        "aws",
+        "ecs",
+        "describe-task-definition",
+        "--task-definition",
+        "fail-worker:3",
+    ]
+    assert argv[argv.index("jq") + 1 : argv.index("jq") + 4] == [
+        "--arg",
+        "group",
+        "/ecs/fail-worker",
+    ]
+    program = argv[argv.index("jq") + 7]
+    assert program.startswith("{family, taskRoleArn")
+    assert '"awslogs-group": $group' in program
+    assert cmd.endswith(
+        "aws ecs register-task-definition --cli-input-json file://taskdef.json --region us-west-2"
+    )
+
+
+# ------------------------------------------------------------------ OB014
+
+
+def log_groups_snapshot() -> Any:
+    return make_snapshot(
+        logs=LogsSection(
+            log_groups=(
+                log_group("pass-30-days", 30),
+                log_group("pass-1-year", 365),
+                log_group("fail-forever", None),
+            )
+        )
+    )
+
+
+def test_ob014_flags_log_groups_that_never_expire() -> None:
+    snap = log_groups_snapshot()
+    assert passing(log_group_retention_set, snap) == {"pass-30-days", "pass-1-year"}
+    assert failing(log_group_retention_set, snap) == {"fail-forever"}
+    assert command(log_group_retention_set, snap, "fail-forever") == (
+        "aws logs put-retention-policy --log-group-name fail-forever --retention-in-days 365 "
+        "--region us-west-2"
+    )
+
+
+def test_ob014_threshold_override() -> None:
+    snap = log_groups_snapshot()
+    assert failing(log_group_retention_set, snap, min_retention_days=90) == {
+        "pass-30-days",
+        "fail-forever",
+    }
+    fixes = {
+        r.resource_name: r.remediation_cmd
+        for r in results(log_group_retention_set, snap, min_retention_days=100)
+    }
+    # The smallest retention CloudWatch Logs accepts at or above the minimum.
+    assert "--retention-in-days 120 " in fixes["pass-30-days"]
+    assert {r.evidence for r in results(log_group_retention_set, snap, min_retention_days=100)} >= {
+        "retention is 30 days (minimum 100)"
+    }
+
+
+def test_ob015_functions_without_a_log_group_fail() -> None:
+    snap = make_snapshot(
+        lambda_=LambdaSection(functions=(function("pass-logs"), function("fail-never-logged"))),
+        logs=LogsSection(
+            log_groups=(
+                log_group("/aws/lambda/pass-logs", 30),
+                # a look-alike: the name of the function, not its log group
+                log_group("fail-never-logged", 30),
+            )
         ),
     )
-
-
-CIS_CASES = [
-    (
-        unauthorized_api_calls_alarmed,
-        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
-    ),
-    (
-        console_signin_without_mfa_alarmed,
-        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
-    ),
-    (root_usage_alarmed, '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }'),
-    (
-        iam_policy_changes_alarmed,
-        "{($.eventName=PutRolePolicy)||($.eventName=AttachRolePolicy)||($.eventName=CreatePolicy)}",
-    ),
-    (
-        cloudtrail_changes_alarmed,
-        "{($.eventName=UpdateTrail)||($.eventName=DeleteTrail)||($.eventName=StopLogging)}",
-    ),
-    (
-        security_group_changes_alarmed,
-        "{($.eventName=AuthorizeSecurityGroupIngress)||($.eventName=RevokeSecurityGroupIngress)}",
-    ),
-]
-
-
-def _cis_snapshot(pattern: str, *, alarmed: bool, cw: bool = True, group: str = TRAIL_GROUP):
-    mf = MetricFilter(
-        name="cis",
-        region=REGION,
-        log_group=group,
-        pattern=pattern,
-        metrics=(MetricTransformation(namespace="CIS", name="m"),),
+    assert passing(lambda_logs_collected, snap) == {"pass-logs"}
+    assert failing(lambda_logs_collected, snap) == {"fail-never-logged"}
+    assert evidence(lambda_logs_collected, snap, "fail-never-logged") == (
+        "no log group /aws/lambda/fail-never-logged: the function has never logged"
     )
-    alarms = (alarm("cis-alarm", metric="m", namespace="CIS"),) if alarmed else ()
-    return make_snapshot(
-        cloudtrail=CloudTrailSection(trails=(trail(cw=cw),)),
-        logs=LogsSection(metric_filters=(mf,)),
-        cloudwatch=CloudWatchSection(alarms=alarms),
+    assert command(lambda_logs_collected, snap, "fail-never-logged") == (
+        "aws iam attach-role-policy --role-name r --policy-arn "
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     )
 
 
-def _check_cis_edge_cases(rule, pattern: str) -> None:  # type: ignore[no-untyped-def]
-    # right filter, wrong log group (not the trail's): fails
-    assert failing(rule, _cis_snapshot(pattern, alarmed=True, group="other")) == {"account"}
-    # trail not delivering to CloudWatch Logs: fails with that reason
-    no_cw = _cis_snapshot(pattern, alarmed=True, cw=False)
-    assert failing(rule, no_cw) == {"account"}
-    assert "CloudWatch Logs" in evidence(rule, no_cw, "account")
-    # a filter for something else does not count
-    assert failing(rule, _cis_snapshot("{ $.eventName = Nothing }", alarmed=True)) == {"account"}
-
-
-def test_ob007_unauthorized_api_calls_pass_fail() -> None:
-    rule, pattern = CIS_CASES[0]
-    assert passing(rule, _cis_snapshot(pattern, alarmed=True)) == {"account"}
-    assert failing(rule, _cis_snapshot(pattern, alarmed=False)) == {"account"}
-    _check_cis_edge_cases(rule, pattern)
-
-
-def test_ob008_console_signin_without_mfa_pass_fail() -> None:
-    rule, pattern = CIS_CASES[1]
-    assert passing(rule, _cis_snapshot(pattern, alarmed=True)) == {"account"}
-    assert failing(rule, _cis_snapshot(pattern, alarmed=False)) == {"account"}
-    _check_cis_edge_cases(rule, pattern)
-
-
-def test_ob009_root_usage_pass_fail() -> None:
-    rule, pattern = CIS_CASES[2]
-    assert passing(rule, _cis_snapshot(pattern, alarmed=True)) == {"account"}
-    assert failing(rule, _cis_snapshot(pattern, alarmed=False)) == {"account"}
-    _check_cis_edge_cases(rule, pattern)
-
-
-def test_ob010_iam_policy_changes_pass_fail() -> None:
-    rule, pattern = CIS_CASES[3]
-    assert passing(rule, _cis_snapshot(pattern, alarmed=True)) == {"account"}
-    assert failing(rule, _cis_snapshot(pattern, alarmed=False)) == {"account"}
-    _check_cis_edge_cases(rule, pattern)
-
-
-def test_ob011_cloudtrail_changes_pass_fail() -> None:
-    rule, pattern = CIS_CASES[4]
-    assert passing(rule, _cis_snapshot(pattern, alarmed=True)) == {"account"}
-    assert failing(rule, _cis_snapshot(pattern, alarmed=False)) == {"account"}
-    _check_cis_edge_cases(rule, pattern)
-
-
-def test_ob012_security_group_changes_pass_fail() -> None:
-    rule, pattern = CIS_CASES[5]
-    assert passing(rule, _cis_snapshot(pattern, alarmed=True)) == {"account"}
-    assert failing(rule, _cis_snapshot(pattern, alarmed=False)) == {"account"}
-    _check_cis_edge_cases(rule, pattern)
-
-
-def test_cis_monitors_are_silent_without_any_trail() -> None:
-    assert statuses(root_usage_alarmed, make_snapshot()) == set()
+def test_ob015_unknown_when_logs_not_collected() -> None:
+    snap = make_snapshot(
+        lambda_=LambdaSection(functions=(function("f"),)), gaps={"logs": "access_denied"}
+    )
+    assert statuses(lambda_logs_collected, snap) == {Status.UNKNOWN}

@@ -26,6 +26,7 @@ from tests.rules.helpers import (
     command,
     evidence,
     failing,
+    fix_line,
     make_snapshot,
     passing,
     statuses,
@@ -87,8 +88,13 @@ def test_sm001_flags_secrets_without_rotation() -> None:
 
 def test_sm001_command_is_filled_and_quoted() -> None:
     snap = secrets(secret(HOSTILE))
-    assert command(secrets_rotation_enabled, snap, HOSTILE) == (
+    decision, cmd = command(secrets_rotation_enabled, snap, HOSTILE).splitlines()
+    # the rotation function is the user's decision: said in words, and the placeholder
+    # makes the shell fail (a redirect from a file that does not exist), never run blind
+    assert decision.startswith("# Your decision: the Lambda function that rotates")
+    assert cmd == (
         "aws secretsmanager rotate-secret --secret-id 'x; rm -rf /'"
+        " --rotation-lambda-arn <ROTATION_LAMBDA_ARN>"
         f" --rotation-rules AutomaticallyAfterDays=30 --region {REGION}"
     )
 
@@ -281,7 +287,7 @@ def test_sm005_flags_plaintext_secrets_in_task_definitions() -> None:
         "plaintext secret in environment: container app DB_PASSWORD (name+value:high-entropy),"
         " container sidecar DD_API_KEY (name)"
     )
-    assert command(ecs_task_definitions_no_plaintext_secrets, snap, "fail-api:3") == (
+    assert fix_line(command(ecs_task_definitions_no_plaintext_secrets, snap, "fail-api:3")) == (
         "aws secretsmanager create-secret --name fail-api/DB_PASSWORD"
         f" --secret-string file://secret-value.txt --region {REGION}"
     )
@@ -321,7 +327,7 @@ def test_sm006_flags_plaintext_secrets_in_lambda_environments() -> None:
     assert evidence(lambda_environments_no_plaintext_secrets, snap, "fail-token") == (
         "plaintext secret in environment: GITHUB_TOKEN (value:github-token)"
     )
-    assert command(lambda_environments_no_plaintext_secrets, snap, HOSTILE) == (
+    assert fix_line(command(lambda_environments_no_plaintext_secrets, snap, HOSTILE)) == (
         "aws secretsmanager create-secret --name 'x; rm -rf //PASSWORD'"
         f" --secret-string file://secret-value.txt --region {REGION}"
     )

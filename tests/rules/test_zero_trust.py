@@ -38,7 +38,7 @@ from auditor.snapshot.ecs import (
     TaskDefinition,
 )
 from auditor.snapshot.iam import CredentialReportRow, IamSection
-from auditor.snapshot.lambda_ import FunctionUrl, LambdaFunction, LambdaSection
+from auditor.snapshot.lambda_ import FunctionUrl, LambdaAlias, LambdaFunction, LambdaSection
 from tests.rules.helpers import (
     ACCOUNT_ID,
     NOW,
@@ -336,16 +336,51 @@ def test_zt002_flags_instances_with_key_pairs() -> None:
 # --------------------------------------------------------------- Lambda URLs
 
 
-def function(name: str, auth: str | None) -> LambdaFunction:
+def public_url_policy(arn: str, sid: str = "public-url") -> dict[str, Any]:
+    """What ``add-permission --principal * --function-url-auth-type NONE`` writes."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "lambda:InvokeFunctionUrl",
+                "Resource": arn,
+                "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
+            }
+        ],
+    }
+
+
+def url(name: str, auth: str) -> FunctionUrl:
+    return FunctionUrl(url=f"https://{name}.lambda-url.{REGION}.on.aws/", auth_type=auth)
+
+
+def function(
+    name: str, auth: str | None, *, public: bool = True, aliases: tuple[LambdaAlias, ...] = ()
+) -> LambdaFunction:
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
     return LambdaFunction(
-        arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
+        arn=arn,
         name=name,
         region=REGION,
         runtime="python3.12",
         role_arn=f"arn:aws:iam::{ACCOUNT_ID}:role/r",
-        url=FunctionUrl(url=f"https://{name}.lambda-url.{REGION}.on.aws/", auth_type=auth)
-        if auth
-        else None,
+        url=url(name, auth) if auth else None,
+        policy=public_url_policy(arn) if auth == "NONE" and public else None,
+        aliases=aliases,
+    )
+
+
+def alias(function_name: str, name: str, auth: str | None, *, public: bool = True) -> LambdaAlias:
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}:{name}"
+    return LambdaAlias(
+        name=name,
+        arn=arn,
+        function_version="3",
+        url=url(f"{function_name}-{name}", auth) if auth else None,
+        policy=public_url_policy(arn, sid="alias-url") if auth == "NONE" and public else None,
     )
 
 
@@ -357,12 +392,57 @@ def test_zt003_flags_function_urls_without_auth() -> None:
                     function("fail-open-url", "NONE"),
                     function("pass-iam-url", "AWS_IAM"),
                     function("pass-no-url", None),
+                    function("pass-none-but-no-grant", "NONE", public=False),
                 )
             )
         }
     )
     assert failing(lambda_function_urls_authenticated, snap) == {"fail-open-url"}
-    assert passing(lambda_function_urls_authenticated, snap) == {"pass-iam-url", "pass-no-url"}
+    assert passing(lambda_function_urls_authenticated, snap) == {
+        "pass-iam-url",
+        "pass-no-url",
+        "pass-none-but-no-grant",
+    }
+    assert evidence(lambda_function_urls_authenticated, snap, "fail-open-url") == (
+        f"function URL with auth type NONE: https://fail-open-url.lambda-url.{REGION}.on.aws/"
+        " (statement public-url lets anyone invoke it)"
+    )
+    assert "no policy statement lets everyone invoke it" in evidence(
+        lambda_function_urls_authenticated, snap, "pass-none-but-no-grant"
+    )
+
+
+def test_defect_alias_function_urls_were_never_judged() -> None:
+    """A public URL on an alias (a qualified ARN) was neither collected nor judged."""
+    snap = make_snapshot(
+        **{
+            "lambda": LambdaSection(
+                functions=(
+                    function(
+                        "api",
+                        None,
+                        aliases=(
+                            alias("api", "live", "NONE"),
+                            alias("api", "canary", "AWS_IAM"),
+                            alias("api", "staged", "NONE", public=False),
+                            alias("api", "plain", None),
+                        ),
+                    ),
+                )
+            )
+        }
+    )
+    assert failing(lambda_function_urls_authenticated, snap) == {"api:live"}
+    assert passing(lambda_function_urls_authenticated, snap) == {
+        "api",
+        "api:canary",
+        "api:staged",
+    }
+    assert command(lambda_function_urls_authenticated, snap, "api:live") == (
+        f"aws lambda update-function-url-config --function-name api:live"
+        f" --auth-type AWS_IAM --region {REGION}"
+    )
+    assert "statement alias-url" in evidence(lambda_function_urls_authenticated, snap, "api:live")
 
 
 def test_zt003_command_is_filled_and_quoted() -> None:

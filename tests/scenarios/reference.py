@@ -2,8 +2,9 @@
 
 * :data:`MOTO_UNSUPPORTED`: collection units moto 5.2 cannot serve, so a
   full collection of any moto account records exactly these as ERROR gaps:
-  IAM Access Analyzer (not implemented at all) and saved Logs Insights
-  queries (``logs:DescribeQueryDefinitions`` is not implemented).
+  IAM Access Analyzer (not implemented at all). Saved Logs Insights queries
+  are not in moto either; ``auditor.demo.simulator.extend_moto`` (called by
+  the test fixtures and the demo) serves them.
 * :data:`COMPLETE_ON_MOTO`: units that share no snapshot section with those
   (``--services logs`` selects ``logs-queries`` too), so collecting them from
   moto leaves no gap at all.
@@ -30,7 +31,7 @@ from auditor.services import SERVICES
 from auditor.snapshot import CollectionStatus, Coverage, Snapshot
 from tests.conftest import REGION
 
-MOTO_UNSUPPORTED = frozenset({"accessanalyzer", "logs-queries"})
+MOTO_UNSUPPORTED = frozenset({"accessanalyzer"})
 _AFFECTED_SECTIONS = {SERVICES[name].section_key for name in MOTO_UNSUPPORTED}
 COMPLETE_ON_MOTO: tuple[str, ...] = tuple(
     spec.name for spec in SERVICES.values() if spec.section_key not in _AFFECTED_SECTIONS

@@ -98,6 +98,49 @@ def test_no_look_alike_is_flagged(messy: Any) -> None:
         assert not flagged, f"look-alike {name} flagged by {flagged}"
 
 
+def test_env_var_secrets_are_judged_by_shape_not_by_name(messy: Any) -> None:
+    """Planted: DB_PASSWORD and a Redis URL with a password (ECS api), a GitHub token
+    under a neutral name (legacy-report). Look-alikes: AUTHOR, OAUTH_ISSUER, NEXTAUTH_URL,
+    a password-less DATABASE_URL, PWD, a publishable key... (private-fn), a commit SHA,
+    a queue URL and a secret *name* (worker): none of them is a finding."""
+    _, result, _ = messy
+    by_key = {(r.rule_id, r.resource_name): r for r in result.results}
+    api = by_key[("SM005", "api:1")]
+    assert api.status is Status.FAIL
+    assert "container api DB_PASSWORD (name:PASSWORD)" in api.evidence
+    assert "container api CACHE_URL (value:url-with-password)" in api.evidence
+    assert "LOG_LEVEL" not in api.evidence
+    legacy = by_key[("SM006", "legacy-report")]
+    assert legacy.status is Status.FAIL
+    assert legacy.evidence == "plaintext secret in environment: REPORT_UPLOAD (value:github-token)"
+    assert by_key[("SM006", "private-fn")].status is Status.PASS
+    assert by_key[("SM005", "worker:1")].status is Status.PASS
+
+
+#: One door, one score (docs/scoring.md): FAILs counted under the path finding that
+#: reports the same open door. The bastion's world-open SSH group is one problem
+#: (NI003 on the group, ZT001 on the instance, NI007 on the path); db-open and
+#: pg-world are the groups through which legacy-mysql and exposed-pg are reached.
+#: wide-open, ssh-half-internet and the RDS flags guard nothing reachable: they count.
+COUNTED_UNDER = {
+    "NI003 ssh-world": "NI007 <bastion>",
+    "ZT001 <bastion>": "NI007 <bastion>",
+    "NI004 db-open": "NI007 legacy-mysql",
+    "NI004 pg-world": "NI007 exposed-pg",
+}
+
+
+def test_one_problem_is_scored_once(messy: Any) -> None:
+    _, result, ids = messy
+    by_finding = {r.finding_id: r for r in result.results}
+
+    def key(r: Any) -> str:
+        return _stable(f"{r.rule_id} {r.resource_name or r.resource_id}", ids)
+
+    counted = {key(r): key(by_finding[r.counted_under]) for r in result.results if r.counted_under}
+    assert counted == COUNTED_UNDER
+
+
 def test_security_principles_grade_d_or_f(messy: Any) -> None:
     _, result, _ = messy
     for p in result.principles:

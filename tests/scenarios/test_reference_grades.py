@@ -76,7 +76,7 @@ def _results(path: Path) -> dict[str, Any]:
 
 def test_security_principles_are_a_minus_or_better(scanned: Any) -> None:
     _, out, run = scanned
-    # moto lacks Access Analyzer and saved Logs Insights queries: honestly incomplete.
+    # moto lacks Access Analyzer: honestly incomplete.
     assert run.returncode == EXIT_INCOMPLETE, run.stderr
     doc = _results(out / "online" / "results.json")
     grades = {p["principle"]: p["grade"] for p in doc["principles"]}
@@ -93,20 +93,18 @@ def test_security_principles_are_a_minus_or_better(scanned: Any) -> None:
     assert severe == []
 
 
-def test_operations_principles_are_c_or_worse_for_the_reasons_the_review_gives(
+def test_operations_findings_are_the_ones_the_review_gives(
     scanned: Any,
 ) -> None:
+    # The grades themselves are calibrated in tests/scenarios/test_calibration.py.
     info, out, _ = scanned
     doc = _results(out / "online" / "results.json")
-    grades = {p["principle"]: p["grade"] for p in doc["principles"]}
-    assert grade_rank(grades["observability"]) >= grade_rank("C")
-    assert grade_rank(grades["deployment_automation"]) >= grade_rank("C")
     failing = {(r["rule_id"], r["resource_name"]) for r in doc["results"] if r["status"] == "FAIL"}
     # Container Insights off on the real cluster, with the command the review gives
     assert ("OB001", info.cluster_name) in failing
     insights = next(r for r in doc["results"] if r["rule_id"] == "OB001")
     assert insights["remediation_cmd"] == (
-        f"aws ecs update-cluster-settings --cluster {info.cluster_name} "
+        f"aws ecs update-cluster --cluster {info.cluster_name} "
         f"--settings name=containerInsights,value=enabled --region {REGION}"
     )
     assert ("OB002", "account") in failing  # no dashboards

@@ -1,5 +1,12 @@
-"""IAM semantics over a snapshot: the action database, policy evaluation, effective
-permissions per principal and the privilege-escalation graph.
+"""The IAM engine: the one place that answers permission questions over a snapshot.
+
+"Can P do A on R?" (:meth:`Permissions.decide`: ALLOWED, DENIED or CONDITIONAL
+with the condition keys), "is P an administrator?"
+(:meth:`Permissions.administrator`), "who can use R?" (:func:`open_grants`),
+"how broad is this policy?" (:func:`wildcard_grants`, :func:`document_admin`)
+and "who can become an administrator?" (:func:`escalation_graph`). One
+wildcard matcher (:mod:`~auditor.analysis.iam.wildcard`) serves actions,
+resources, ARNs and condition values.
 
 Pure functions of the snapshot; the per-snapshot results are memoised with
 :func:`auditor.analysis.per_snapshot`.
@@ -17,6 +24,17 @@ from auditor.analysis.iam.actions import (
     expand,
     statement_actions,
 )
+from auditor.analysis.iam.breadth import WildcardGrant, document_admin, wildcard_grants
+from auditor.analysis.iam.conditions import (
+    Context,
+    Outcome,
+    Question,
+    condition_keys,
+    condition_values,
+    evaluate_condition,
+    is_fixed_value,
+)
+from auditor.analysis.iam.document import Statement, principal_entries, statements
 from auditor.analysis.iam.escalation import (
     ADMIN,
     EscalationGraph,
@@ -44,6 +62,14 @@ from auditor.analysis.iam.principals import (
     effective_permissions,
     principals,
 )
+from auditor.analysis.iam.resource_policy import (
+    Grant,
+    open_grants,
+    stranger_grants,
+    trusted,
+    trusted_services,
+)
+from auditor.analysis.iam.wildcard import matcher, matches
 
 __all__ = [
     "ADMIN",
@@ -54,25 +80,45 @@ __all__ = [
     "Access",
     "ActionDatabase",
     "ActionSet",
+    "Context",
     "Decision",
     "EscalationGraph",
+    "Grant",
     "Hop",
     "Method",
+    "Outcome",
     "Permissions",
     "PolicyRef",
     "PolicyStatement",
     "Principal",
+    "Question",
+    "Statement",
+    "WildcardGrant",
     "admin_statement",
     "build_graph",
     "canonical",
     "compile_document",
+    "condition_keys",
+    "condition_values",
     "database",
     "describe_path",
+    "document_admin",
     "effective_permissions",
     "escalation_graph",
+    "evaluate_condition",
     "expand",
     "is_broad",
+    "is_fixed_value",
     "load_methods",
+    "matcher",
+    "matches",
+    "open_grants",
+    "principal_entries",
     "principals",
     "statement_actions",
+    "statements",
+    "stranger_grants",
+    "trusted",
+    "trusted_services",
+    "wildcard_grants",
 ]

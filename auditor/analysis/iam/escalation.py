@@ -29,14 +29,16 @@ import functools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
 from auditor.analysis import per_snapshot
-from auditor.analysis.iam.actions import canonical, database
+from auditor.analysis.iam.actions import ActionSet, canonical, database, statement_actions
+from auditor.analysis.iam.conditions import Context, evaluate_condition
+from auditor.analysis.iam.document import Statement, principal_entries, statements
 from auditor.analysis.iam.evaluate import (
     ANY,
     GENERIC,
@@ -44,11 +46,9 @@ from auditor.analysis.iam.evaluate import (
     Decision,
     Permissions,
     PolicyStatement,
-    condition_outcome,
 )
 from auditor.analysis.iam.principals import Principal, principals
-from auditor.analysis.policy import Statement, statements
-from auditor.analysis.policy import principals as statement_principals
+from auditor.analysis.iam.wildcard import matches
 from auditor.resources import rules_dir
 from auditor.snapshot import Snapshot
 
@@ -157,7 +157,8 @@ def parse_methods(raw: Any) -> tuple[Method, ...]:
 def load_methods(path: str = "") -> tuple[Method, ...]:
     """The escalation methods (default: the catalogue's ``data/escalation_methods.yaml``)."""
     file = Path(path) if path else methods_file()
-    return parse_methods(yaml.safe_load(file.read_text(encoding="utf-8")))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    return parse_methods(yaml.load(file.read_text(encoding="utf-8"), Loader=loader))
 
 
 # --- hops and paths -------------------------------------------------------------------
@@ -173,6 +174,8 @@ class Hop:
     #: Why each step is allowed: ``"iam:PassRole: inline policy deploy (Sid)"``.
     because: tuple[str, ...]
     conditional: bool = False
+    #: For a conditional hop: the condition keys it depends on.
+    keys: tuple[str, ...] = ()
     #: For a hop to :data:`ADMIN`: the identity made an administrator.
     via: str = ""
     #: Source labels of the identity statements behind the hop, in ``because`` order
@@ -230,10 +233,13 @@ def admin_statement(perms: Permissions) -> PolicyStatement | None:
 @dataclass(frozen=True)
 class _TrustStatement:
     statement: Statement
+    actions: ActionSet
     arns: frozenset[str]
     accounts: tuple[str, ...]  # account ids (globs), from root ARNs or bare ids
     anyone: bool
     services: frozenset[str]
+    #: NotPrincipal: everyone but these (ARNs, account ids, services) is named.
+    excluded: frozenset[str] = frozenset()
 
 
 def _trust_statements(doc: Mapping[str, Any] | None) -> tuple[_TrustStatement, ...]:
@@ -245,7 +251,10 @@ def _trust_statements(doc: Mapping[str, Any] | None) -> tuple[_TrustStatement, .
         accounts: list[str] = []
         services: set[str] = set()
         anyone = False
-        for kind, value in statement_principals(st.principal):
+        excluded = frozenset(str(v) for _, v in principal_entries(st.not_principal))
+        if st.not_principal is not None:
+            anyone = True  # an Allow with NotPrincipal admits everyone not named
+        for kind, value in principal_entries(st.principal):
             value = str(value)
             if kind == "Service":
                 services.add(value)
@@ -260,7 +269,15 @@ def _trust_statements(doc: Mapping[str, Any] | None) -> tuple[_TrustStatement, .
             else:
                 arns.add(value)
         out.append(
-            _TrustStatement(st, frozenset(arns), tuple(accounts), anyone, frozenset(services))
+            _TrustStatement(
+                st,
+                statement_actions(st.actions, st.not_actions),
+                frozenset(arns),
+                tuple(accounts),
+                anyone,
+                frozenset(services),
+                excluded,
+            )
         )
     return tuple(out)
 
@@ -271,6 +288,7 @@ class _TrustAnswer:
     sid: str = ""
     #: The trust names the caller (or anyone): no identity permission needed.
     direct: bool = False
+    keys: frozenset[str] = frozenset()
 
 
 _NO_TRUST = _TrustAnswer(Access.NO)
@@ -283,38 +301,49 @@ def _trust_access(
     caller: str = "",
     account: str = "",
     service: str = "",
+    now: datetime | None = None,
+    chosen: frozenset[str] = frozenset(),
 ) -> _TrustAnswer:
-    """Does the role's trust policy let ``caller`` (or ``service``) call ``action``?"""
-    ctx = {"aws:sourceaccount": account, "aws:principalaccount": account}
+    """Does the role's trust policy let ``caller`` (or ``service``) call ``action``?
+
+    The question is "what can this caller do?": the caller's own account and ARN
+    decide identity conditions; a service principal's call carries
+    ``aws:SourceAccount`` (the account it acts for)."""
+    values = {"aws:principalaccount": account}
+    if service:
+        values["aws:sourceaccount"] = account
+        values["aws:principalisawsservice"] = "true"
     if caller:
-        ctx["aws:principalarn"] = caller
+        values["aws:principalarn"] = caller
+    ctx = Context.of(values, now=now, service_call=bool(service), chosen=chosen)
     best = _NO_TRUST
-    shadowed = False
+    shadow_keys: set[str] = set()
     for ts in trust:
-        if not ts.statement.matches_action(action):
+        if action.lower() not in ts.actions:
             continue
         if service:
-            if service not in ts.services:
+            if service not in ts.services and not (ts.anyone and service not in ts.excluded):
                 continue
             direct = True
         else:
-            direct = caller in ts.arns or ts.anyone
-            if not direct and not any(fnmatchcase(account, a) for a in ts.accounts):
+            named_out = caller in ts.excluded or account in ts.excluded
+            direct = caller in ts.arns or (ts.anyone and not named_out)
+            if not direct and not any(matches(a, account) for a in ts.accounts):
                 continue
-        outcome = condition_outcome(ts.statement.condition, ctx)
-        if outcome is False:
+        outcome = evaluate_condition(ts.statement.condition, ctx, allow=ts.statement.allows)
+        if outcome.holds is False:
             continue
         if not ts.statement.allows:
-            if outcome is True:
+            if outcome.holds is True:
                 return _NO_TRUST
-            shadowed = True
+            shadow_keys |= outcome.keys
             continue
-        access = Access.YES if outcome else Access.CONDITIONAL
-        candidate = _TrustAnswer(access, ts.statement.label, direct)
+        access = Access.YES if outcome.holds else Access.CONDITIONAL
+        candidate = _TrustAnswer(access, ts.statement.label, direct, outcome.keys)
         if (candidate.access, candidate.direct) > (best.access, best.direct):
             best = candidate
-    if shadowed and best.access is Access.YES:
-        best = _TrustAnswer(Access.CONDITIONAL, best.sid, best.direct)
+    if shadow_keys and best.access is Access.YES:
+        best = _TrustAnswer(Access.CONDITIONAL, best.sid, best.direct, frozenset(shadow_keys))
     return best
 
 
@@ -399,13 +428,16 @@ def _context(snap: Snapshot, nodes: Mapping[str, Principal]) -> _Context:
 class _Why(NamedTuple):
     text: str
     source: str = ""  # identity statement source label, "" for a trust policy
+    keys: frozenset[str] = frozenset()  # condition keys a conditional step depends on
 
 
 def _reason(action: str, decision: Decision) -> _Why:
+    keys = decision.keys if decision.conditional else frozenset()
+    suffix = f" if {decision.condition}" if decision.conditional else ""
     if not decision.statements:
-        return _Why(canonical(action))
+        return _Why(canonical(action) + suffix, keys=keys)
     st = decision.statements[0]
-    return _Why(f"{canonical(action)}: {st.label}", st.source)
+    return _Why(f"{canonical(action)}: {st.label}{suffix}", st.source, keys)
 
 
 @dataclass(frozen=True)
@@ -460,12 +492,14 @@ def _hop(
     source: Principal, target: str, method: Method, because: Iterable[_Why], access: Access
 ) -> Hop:
     whys = tuple(because)
+    conditional = access is not Access.YES
     return Hop(
         source.arn,
         target,
         method.id,
         tuple(w.text for w in whys),
-        access is not Access.YES,
+        conditional,
+        keys=tuple(sorted({k for w in whys for k in w.keys})) if conditional else (),
         sources=tuple(w.source for w in whys if w.source),
     )
 
@@ -483,10 +517,20 @@ def _assume_role(cx: _Context, source: Principal, method: Method) -> Iterator[Ho
         decision = perms.decide(action, arn)
         if decision.denied or (decision.access is Access.NO and arn not in named):
             continue
-        trust = _trust_access(cx.trust[arn], action, caller=source.arn, account=cx.snap.account_id)
+        trust = _trust_access(
+            cx.trust[arn],
+            action,
+            caller=source.arn,
+            account=cx.snap.account_id,
+            now=cx.snap.collected_at,
+            chosen=source.permissions.chosen,
+        )
         if trust.access is Access.NO:
             continue
-        trust_why = _Why(f"trust policy of role {cx.nodes[arn].name} ({trust.sid})")
+        suffix = f" if {', '.join(sorted(trust.keys))}" if trust.keys else ""
+        trust_why = _Why(
+            f"trust policy of role {cx.nodes[arn].name} ({trust.sid}){suffix}", keys=trust.keys
+        )
         if trust.direct and source.kind != "group":
             # the trust policy alone allows it: the identity statement is context, not cause
             own = _reason(action, decision)._replace(source="")
@@ -510,11 +554,19 @@ def _pass_role(cx: _Context, source: Principal, method: Method) -> Iterator[Hop]
     ctx = {"iam:PassedToService": method.service}
     for arn, passed, why in _targets(source, "iam:PassRole", roles, ctx):
         trust = _trust_access(
-            cx.trust[arn], "sts:AssumeRole", service=method.service, account=cx.snap.account_id
+            cx.trust[arn],
+            "sts:AssumeRole",
+            service=method.service,
+            account=cx.snap.account_id,
+            now=cx.snap.collected_at,
         )
         if trust.access is not Access.NO:
             access = min(passed, grant.access, trust.access)
-            yield _hop(source, arn, method, (why, *grant.because), access)
+            trust_why = _Why("", keys=trust.keys)
+            whys = [why, *grant.because]
+            if trust.keys:
+                whys.append(trust_why._replace(text=f"trust policy of role {cx.nodes[arn].name}"))
+            yield _hop(source, arn, method, whys, access)
 
 
 def _existing(
@@ -593,6 +645,7 @@ def _hops_from(cx: _Context, source: Principal, methods: tuple[Method, ...]) -> 
         for hop in become:
             if hop.target in holders:
                 conditional = hop.conditional or access is not Access.YES
+                keys = tuple(sorted({*hop.keys, *why.keys})) if conditional else ()
                 hops.append(
                     Hop(
                         source.arn,
@@ -600,6 +653,7 @@ def _hops_from(cx: _Context, source: Principal, methods: tuple[Method, ...]) -> 
                         f"{method.id}+{hop.method}",
                         (why.text, *hop.because),
                         conditional,
+                        keys=keys,
                         via=hop.target,
                         sources=(*([why.source] if why.source else []), *hop.sources),
                     )

@@ -57,6 +57,8 @@ class Principal:
     #: Statement source label -> the policy it comes from.
     sources: Mapping[str, PolicyRef] | None = None
     service_linked: bool = False
+    #: The permissions boundary's ARN ("" for none).
+    boundary_arn: str = ""
 
     def source_ref(self, label: str) -> PolicyRef | None:
         """The policy a statement source label (``PolicyStatement.source``) names."""
@@ -102,6 +104,17 @@ def _boundary(snap: Snapshot, arn: str) -> tuple[PolicyStatement, ...] | None:
     return managed_statements(snap).get(arn)
 
 
+def _identity(snap: Snapshot, kind: Kind, name: str, arn: str) -> dict[str, str]:
+    """What the principal is known to be as a caller (identity keys, policy variables)."""
+    values = {"aws:principalarn": arn, "aws:principalaccount": snap.account_id}
+    if kind == "user":
+        values["aws:username"] = name
+        values["aws:principaltype"] = "User"
+    elif kind == "role":
+        values["aws:principaltype"] = "AssumedRole"
+    return values
+
+
 def _group(snap: Snapshot, group: IamGroup) -> Principal:
     sources: dict[str, PolicyRef] = {}
     stmts = _policy_statements(
@@ -118,10 +131,16 @@ def _group(snap: Snapshot, group: IamGroup) -> Principal:
         arn=group.arn,
         name=group.name,
         kind="group",
-        permissions=Permissions(tuple(stmts)),
+        permissions=Permissions(
+            tuple(stmts), identity={"aws:principalaccount": snap.account_id}, now=snap.collected_at
+        ),
         policy_arns=arns,
         sources=sources,
     )
+
+
+#: Keys a user with an MFA device sets as it likes (it signs in with MFA or not).
+MFA_KEYS = frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"})
 
 
 def _user(snap: Snapshot, user: IamUser, groups: Mapping[str, IamGroup]) -> Principal:
@@ -152,10 +171,17 @@ def _user(snap: Snapshot, user: IamUser, groups: Mapping[str, IamGroup]) -> Prin
         arn=user.arn,
         name=user.name,
         kind="user",
-        permissions=Permissions(tuple(stmts), _boundary(snap, user.permissions_boundary_arn)),
+        permissions=Permissions(
+            tuple(stmts),
+            _boundary(snap, user.permissions_boundary_arn),
+            identity=_identity(snap, "user", user.name, user.arn),
+            now=snap.collected_at,
+            chosen=MFA_KEYS if user.arn in _mfa_users(snap) else frozenset(),
+        ),
         groups=tuple(member_of),
         policy_arns=frozenset(arns),
         sources=sources,
+        boundary_arn=user.permissions_boundary_arn,
     )
 
 
@@ -169,11 +195,23 @@ def _role(snap: Snapshot, role: IamRole) -> Principal:
         arn=role.arn,
         name=role.name,
         kind="role",
-        permissions=Permissions(tuple(stmts), _boundary(snap, role.permissions_boundary_arn)),
+        permissions=Permissions(
+            tuple(stmts),
+            _boundary(snap, role.permissions_boundary_arn),
+            identity=_identity(snap, "role", role.name, role.arn),
+            now=snap.collected_at,
+        ),
         policy_arns=arns,
         sources=sources,
         service_linked=role.path.startswith("/aws-service-role/"),
+        boundary_arn=role.permissions_boundary_arn,
     )
+
+
+@per_snapshot
+def _mfa_users(snap: Snapshot) -> frozenset[str]:
+    """Users with an MFA device (credential report): they meet MFA conditions."""
+    return frozenset(r.arn for r in snap.iam.credential_report if r.mfa_active and not r.is_root)
 
 
 @per_snapshot
