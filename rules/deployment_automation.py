@@ -290,7 +290,11 @@ def _registry(image: str) -> str:
     monthly_cost_usd=0,
     remediation_cmd=(
         "aws ecr create-pull-through-cache-rule --ecr-repository-prefix ecr-public "
-        "--upstream-registry-url public.ecr.aws --region {region}"
+        "--upstream-registry-url public.ecr.aws --region {region}\n"
+        "# Your decision: the image each container of {name} runs. Build and push your own, "
+        "or pull a public.ecr.aws image through the cache as "
+        "{account}.dkr.ecr.{region}.amazonaws.com/ecr-public/<REPOSITORY>:<TAG>; then "
+        "register a new revision of {name} and deploy it."
     ),
     tier=Tier.FOUNDATION,
 )

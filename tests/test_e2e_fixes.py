@@ -61,6 +61,7 @@ NOT_SHOWN: dict[str, dict[str, tuple[str, str]]] = {
         "DA001": ("outside", "the workflow is committed to the repository and runs in GitHub"),
         "DA003": ("decision", "which image version or digest to pin"),
         "SM001": ("decision", "which Lambda function rotates the secret"),
+        "LP032": ("deploy", "a new task definition revision; the service runs it when deployed"),
     },
     "messy": {
         "DD008": ("moto", "S3 Control's host is <account>.<endpoint>: no such host on 127.0.0.1"),
@@ -78,19 +79,17 @@ NOT_SHOWN: dict[str, dict[str, tuple[str, str]]] = {
         "SM005": ("decision", "the secret's value is moved by the user (auditor never reads it)"),
         "SM006": ("decision", "the secret's value is moved by the user (auditor never reads it)"),
         "DD001": ("decision", "encrypting means restoring a copy: the cut-over is the user's"),
-        "OB007": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
-        "OB008": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
-        "OB009": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
-        "OB010": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
-        "OB011": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
-        "OB012": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
+        "AL012": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
+        "AL013": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
+        "AL014": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
+        "AL015": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
+        "AL016": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
+        "AL017": ("decision", "needs a trail delivering to CloudWatch Logs (AL004) first"),
         "LP015": ("input", "reads trust-policy.json, the trust the user decides on"),
-        "LP006": ("moto", "moto does not implement iam put-user-permissions-boundary"),
+        "DA007": ("decision", "which image each container runs, from the user's own registry"),
         "OB005": ("moto", "moto does not implement cloudwatch enable-alarm-actions"),
-        "AL007": ("deploy", "a new task definition revision; the service runs it when deployed"),
-        # the block's statement is removed; moto keeps the function URL statement's
-        # FunctionUrlAuthType outside its Condition, so that one still looks open to anyone
-        "LP014": ("moto", "moto's function-URL statement lacks its Condition"),
+        "OB013": ("deploy", "a new task definition revision; the service runs it when deployed"),
+        "LP032": ("deploy", "a new task definition revision; the service runs it when deployed"),
     },
 }
 

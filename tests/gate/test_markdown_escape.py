@@ -94,7 +94,9 @@ def test_defect_mentions_in_resource_names_notified_people() -> None:
         outcome = compare(old, new, GatePolicy())
         gate_md = diff_markdown(outcome.diff, outcome)
         report_md = render_markdown(build_view(new))
-        assert "@&#8203;" in gate_md and "@&#8203;" in report_md
+        assert "@&#8203;" in gate_md  # escaped where it stands outside code
+        # the report puts every AWS string in code spans, where GitHub pings nobody;
+        # either way no mention survives outside code
         for md in (gate_md, report_md):
             visible = _outside_code(md).replace("&#8203;", "\u200b")
             assert not _MENTION_SHAPE.search(visible), md

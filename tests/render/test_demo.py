@@ -26,9 +26,17 @@ def test_demo_writes_the_full_review(demo_run: DemoRun) -> None:
     assert run.stdout == ""  # human output on stderr; moto's chatter silenced
     names = sorted(p.name for p in demo_run.out.iterdir())
     assert names == ["fixes", "report.html", "report.md", "results.json", "snapshot.json.gz"]
+    # the files the reference's fixes read: the dashboard (OB002), the three saved
+    # queries the review asks for (OB006: errors, slowest requests, task restarts), the
+    # Config recorder's bucket policy (AL010) and, since a GitHub Actions role exists
+    # already, only the deploy workflow (DA001)
     assert sorted(p.name for p in (demo_run.out / "fixes").iterdir()) == [
+        "config-bucket-policy-us-west-2.json",
         "dashboard-operations.json",
         "github-deploy.yml",
+        "query-errors.json",
+        "query-slowest-requests.json",
+        "query-task-restarts.json",
     ]
     assert f"open the review: {(demo_run.out / 'report.html').resolve().as_uri()}" in run.stderr
     assert "Traceback" not in run.stderr

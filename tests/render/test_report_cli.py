@@ -139,8 +139,21 @@ def test_scan_writes_results_and_both_reports(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = _invoke("scan", "--snapshot", _snapshot_file(tmp_path), "--output-dir", out)
     assert run.exit_code == EXIT_OK, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.md", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fixes",
+        "report.html",
+        "report.md",
+        "results.json",
+    ]
     assert "--cluster prod --settings name=containerInsights" in (out / "report.md").read_text()
+    # an account with no Config recorder, dashboard or pipeline: the files those fixes read
+    assert sorted(p.name for p in (out / "fixes").iterdir()) == [
+        "config-bucket-policy-us-west-2.json",
+        "dashboard-operations.json",
+        "github-deploy-policy.json",
+        "github-deploy-trust.json",
+        "github-deploy.yml",
+    ]
     assert f"report.html -> {out / 'report.html'}" in run.stderr
 
 
@@ -150,4 +163,4 @@ def test_scan_format_chooses_the_reports(tmp_path: Path) -> None:
         "scan", "--snapshot", _snapshot_file(tmp_path), "--output-dir", out, "--format", "html"
     )
     assert run.exit_code == EXIT_OK, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["fixes", "report.html", "results.json"]
