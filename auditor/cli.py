@@ -19,6 +19,7 @@ from auditor import __version__
 from auditor.commands.common import aws_options, errors_to_exit, report_gaps, run_collection
 from auditor.commands.org import org_options
 from auditor.commands.report import formats_option
+from auditor.commands.rules_dirs import rules_dir_option
 from auditor.errors import EXIT_INCOMPLETE, EXIT_OK
 
 if TYPE_CHECKING:
@@ -98,13 +99,13 @@ def collect(out: Path, **aws: Any) -> None:
 _ORG_ARGS = ("org_accounts", "org_exclude", "org_role", "resume", "parallel_accounts")
 
 
-def _evaluate(snapshot: Snapshot, config_path: Path | None) -> ScanResult:
-    from auditor.config import load_config
-    from auditor.engine.catalogue import load_catalogue
+def _evaluate(
+    snapshot: Snapshot, config_path: Path | None, rules_dirs: tuple[Path, ...] = ()
+) -> ScanResult:
+    from auditor.config import load_setup
     from auditor.engine.evaluate import evaluate
 
-    catalogue = load_catalogue()
-    config = load_config(config_path, catalogue)
+    catalogue, config = load_setup(config_path, rules_dirs)
     return evaluate(snapshot, catalogue, config)
 
 
@@ -144,6 +145,7 @@ def _evaluate(snapshot: Snapshot, config_path: Path | None) -> ScanResult:
     "(see `auditor history`).",
 )
 @org_options
+@rules_dir_option
 @errors_to_exit
 def scan(
     snapshot_path: Path | None,
@@ -153,6 +155,7 @@ def scan(
     save_snapshot: bool,
     history_dir: Path | None,
     org: bool,
+    rules_dirs: tuple[Path, ...],
     **aws: Any,
 ) -> None:
     """Collect (or load --snapshot), evaluate every rule, grade, write results and the review.
@@ -194,16 +197,15 @@ def scan(
     if snapshot_path is not None:
         snapshot = load_snapshot(snapshot_path)
     else:
-        # Validate the config before spending time on AWS calls.
-        if config_path is not None:
-            from auditor.config import load_config
-            from auditor.engine.catalogue import load_catalogue
+        # Validate the config and user rules before spending time on AWS calls.
+        if config_path is not None or rules_dirs:
+            from auditor.config import load_setup
 
-            load_config(config_path, load_catalogue())
+            load_setup(config_path, rules_dirs)
         snapshot = run_collection(**aws)
         if save_snapshot:
             write_snapshot(snapshot, output_dir / "snapshot.json.gz")
-    result = _evaluate(snapshot, config_path)
+    result = _evaluate(snapshot, config_path, rules_dirs)
     write_results(result, output_dir / "results.json")
     view = build_view(result)
     if history_dir is not None:
@@ -226,21 +228,38 @@ def scan(
 @main.command(name="rules")
 @click.argument("rule_id", required=False)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")
+@click.option(
+    "--frameworks",
+    "frameworks",
+    is_flag=True,
+    help="Print each compliance framework's controls and which rules decide them.",
+)
+@rules_dir_option
 @errors_to_exit
-def rules_cmd(rule_id: str | None, markdown: bool) -> None:
-    """List the rule catalogue, or show one rule's documentation."""
-    from auditor.engine.catalogue import load_catalogue
+def rules_cmd(
+    rule_id: str | None, markdown: bool, frameworks: bool, rules_dirs: tuple[Path, ...]
+) -> None:
+    """List the rule catalogue (with your --rules-dir rules), or show one rule's documentation."""
+    from auditor.config import load_setup
     from auditor.engine.docs import catalogue_markdown, rule_markdown
 
-    catalogue = load_catalogue()
+    catalogue, _ = load_setup(None, rules_dirs)
+    if frameworks:
+        from auditor.engine.frameworks import load_frameworks
+        from auditor.render.compliance_text import coverage_text
+
+        pairs = [(r.id, r.frameworks) for r in catalogue]
+        click.echo(coverage_text(load_frameworks(), pairs), nl=False)
+        return
     if markdown:
         click.echo(catalogue_markdown(catalogue), nl=False)
         return
     if rule_id:
         click.echo(rule_markdown(catalogue.get(rule_id), heading="#"))
         return
+    width = max((len(r.id) for r in catalogue), default=5)
     for r in catalogue:
-        click.echo(f"{r.id}  {r.severity.value:8}  {r.principle.label:22}  {r.slug}")
+        click.echo(f"{r.id:{width}}  {r.severity.value:8}  {r.principle.label:22}  {r.slug}")
 
 
 def _register_extra_commands() -> None:

@@ -10,6 +10,7 @@
         account: "123456789012"   # optional, glob
         reason: "bastion replaced in Q1"
         expires: 2027-03-31
+    rules_dirs: [checks/]  # user rule modules (docs/custom-rules.md); relative to this file
     gate:                # read by ``auditor gate``; see auditor/gate/policy.py, docs/gate.md
       fail_on_new: medium
       min_grade: {overall: B-}
@@ -19,6 +20,7 @@ Any mistake is an :class:`InputError` with one line: exit code 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -37,6 +39,8 @@ class Config(Model):
     disable: tuple[str, ...] = ()
     waivers: tuple[Waiver, ...] = ()
     gate: GatePolicy = Field(default_factory=GatePolicy)
+    #: Folders of user rule modules, relative to the config file (docs/custom-rules.md).
+    rules_dirs: tuple[Path, ...] = ()
 
     def check_against(self, catalogue: Catalogue, source: str) -> None:
         """Reject unknown rule ids and unknown threshold names."""
@@ -66,12 +70,15 @@ class Config(Model):
                     )
 
 
-def load_config(path: Path | None, catalogue: Catalogue) -> Config:
-    """Load ``path`` (or ``./.auditor.yaml`` when it exists; else defaults)."""
+def read_config(path: Path | None) -> tuple[Config, Path | None]:
+    """Parse ``path`` (or ``./.auditor.yaml`` when it exists; else defaults), unchecked.
+
+    Returns the config and the file it came from (None for the defaults).
+    """
     if path is None:
         default = Path(DEFAULT_CONFIG_NAME)
         if not default.is_file():
-            return Config()
+            return Config(), None
         path = default
     import yaml
 
@@ -95,5 +102,31 @@ def load_config(path: Path | None, catalogue: Catalogue) -> Config:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{path}: {where}: {first['msg']}") from None
-    config.check_against(catalogue, str(path))
+    return config, path
+
+
+def load_config(path: Path | None, catalogue: Catalogue) -> Config:
+    """Load ``path`` (or ``./.auditor.yaml`` when it exists; else defaults) and check it."""
+    config, source = read_config(path)
+    if source is not None:
+        config.check_against(catalogue, str(source))
     return config
+
+
+def load_setup(path: Path | None, rules_dirs: Iterable[Path] = ()) -> tuple[Catalogue, Config]:
+    """The catalogue (built-in rules plus user rules) and the config checked against it.
+
+    User rule folders come from the config's ``rules_dirs`` (relative to the
+    config file) and from ``rules_dirs`` (``--rules-dir``, relative to the
+    current directory).
+    """
+    from auditor.engine.user_rules import catalogue_with
+
+    config, source = read_config(path)
+    base = source.parent if source is not None else Path.cwd()
+    folders = [d if d.is_absolute() else base / d for d in config.rules_dirs]
+    folders += [Path(d) for d in rules_dirs]
+    catalogue = catalogue_with(folders)
+    if source is not None:
+        config.check_against(catalogue, str(source))
+    return catalogue, config

@@ -88,5 +88,9 @@ SERVICES: dict[str, ServiceSpec] = {
             "auditor.collect.detection:collect_access_analyzer",
             ("accessanalyzer",),
         ),
+        ServiceSpec(
+            "s3", "auditor.collect.s3:collect_s3", ("s3", "s3control", "sts"), is_global=True
+        ),
+        ServiceSpec("kms", "auditor.collect.kms:collect_kms", ("kms",)),
     )
 }

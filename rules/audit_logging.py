@@ -549,6 +549,7 @@ def _exposure(bucket: TrailBucket) -> tuple[bool, str]:
         "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,"
         "RestrictPublicBuckets=true"
     ),
+    frameworks={"fsbp": ["CloudTrail.6"]},
 )
 def cloudtrail_bucket_not_public(snap: Snapshot) -> Iterator[Check]:
     """
@@ -754,7 +755,7 @@ def config_recorder_recording(snap: Snapshot) -> Iterator[Check]:
         "aws accessanalyzer create-analyzer --analyzer-name {analyzer} --type ACCOUNT "
         "--region {region}"
     ),
-    frameworks={"cis": ["1.20"], "fsbp": ["IAM.28"]},
+    frameworks={"cis": ["1.19"]},
 )
 def access_analyzer_enabled(snap: Snapshot) -> Iterator[Check]:
     """

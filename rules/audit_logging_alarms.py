@@ -115,7 +115,8 @@ _CIS_DOC = """
     event class). Requires the trail to deliver to CloudWatch Logs.
 
     ## References
-    - CIS AWS Foundations Benchmark, section 4 (Monitoring)
+    - CIS AWS Foundations Benchmark v5.0.0, control {cis} (section 4, Monitoring)
+    - Security Hub control {control} (CIS standard; not part of FSBP)
     - https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html
 """
 
@@ -132,7 +133,7 @@ def _cis_monitor_rule(
     what: str,
     why: str,
     cis: str,
-    fsbp: str,
+    control: str,
     formerly: str,
 ) -> Rule:
     """One CIS 4.x monitoring rule: the same check, its own event class.
@@ -145,7 +146,7 @@ def _cis_monitor_rule(
         yield from _cis_monitor(snap, tokens, what)
 
     check.__name__ = slug.replace("-", "_")
-    check.__doc__ = _CIS_DOC.format(what=what, why=why)
+    check.__doc__ = _CIS_DOC.format(what=what, why=why, cis=cis, control=control)
     return rule(
         id=id,
         slug=slug,
@@ -157,7 +158,7 @@ def _cis_monitor_rule(
         effort_minutes=15,
         monthly_cost_usd=0.1,
         remediation_cmd=_cis_cmd(metric, pattern),
-        frameworks={"cis": [cis], "fsbp": [fsbp]},
+        frameworks={"cis": [cis]},
         group="cis-security-event-alarms",
         formerly=(formerly,),
     )(check)
@@ -178,7 +179,7 @@ unauthorized_api_calls_alarmed = _cis_monitor_rule(
         "what they can do, or of a deployment that lost a permission."
     ),
     cis="4.1",
-    fsbp="CloudWatch.2",
+    control="CloudWatch.2",
 )
 
 console_signin_without_mfa_alarmed = _cis_monitor_rule(
@@ -196,7 +197,7 @@ console_signin_without_mfa_alarmed = _cis_monitor_rule(
         "it should never go unnoticed."
     ),
     cis="4.2",
-    fsbp="CloudWatch.3",
+    control="CloudWatch.3",
 )
 
 root_usage_alarmed = _cis_monitor_rule(
@@ -214,7 +215,7 @@ root_usage_alarmed = _cis_monitor_rule(
     what="use of the root user",
     why="The root user should be used almost never; every use deserves a human look.",
     cis="4.3",
-    fsbp="CloudWatch.1",
+    control="CloudWatch.1",
 )
 
 iam_policy_changes_alarmed = _cis_monitor_rule(
@@ -234,7 +235,7 @@ iam_policy_changes_alarmed = _cis_monitor_rule(
     what="IAM policy changes",
     why="Privilege changes are how an intruder makes access stick; they should be rare and seen.",
     cis="4.4",
-    fsbp="CloudWatch.4",
+    control="CloudWatch.4",
 )
 
 cloudtrail_changes_alarmed = _cis_monitor_rule(
@@ -256,7 +257,7 @@ cloudtrail_changes_alarmed = _cis_monitor_rule(
         "it is the first move of a careful intruder."
     ),
     cis="4.5",
-    fsbp="CloudWatch.5",
+    control="CloudWatch.5",
 )
 
 security_group_changes_alarmed = _cis_monitor_rule(
@@ -280,5 +281,5 @@ security_group_changes_alarmed = _cis_monitor_rule(
         "a private resource becomes public."
     ),
     cis="4.10",
-    fsbp="CloudWatch.10",
+    control="CloudWatch.10",
 )

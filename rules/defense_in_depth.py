@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.analysis.fixfiles import create_bucket_line
+from auditor.analysis.iam.resource_policy import insecure_transport_denial
 from auditor.analysis.network import ip_permissions, is_unused_default_vpc
 from auditor.engine.model import Check, Principle, Severity, ShellText, rule
 from auditor.snapshot import Snapshot
@@ -88,7 +89,7 @@ def _registry_rule_matches(
         "aws rds create-{snapshot_kind}-snapshot --{kind}-identifier {name} "
         "--{snapshot_kind}-snapshot-identifier {snapshot} --region {region}"
     ),
-    frameworks={"cis": ["2.3.1"], "fsbp": ["RDS.3", "RDS.27"]},
+    frameworks={"cis": ["2.2.1"], "fsbp": ["RDS.3", "RDS.27"]},
 )
 def rds_storage_encrypted(snap: Snapshot) -> Iterator[Check]:
     """
@@ -326,7 +327,7 @@ def vpc_flow_logs_enabled(snap: Snapshot) -> Iterator[Check]:
         "--region {region} ; aws ec2 revoke-security-group-egress --group-id {id} "
         "--ip-permissions {egress} --region {region}"
     ),
-    frameworks={"cis": ["5.4"], "fsbp": ["EC2.2"]},
+    frameworks={"cis": ["5.5"], "fsbp": ["EC2.2"]},
 )
 def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     """
@@ -384,7 +385,7 @@ def default_security_group_closed(snap: Snapshot) -> Iterator[Check]:
     effort_minutes=5,
     monthly_cost_usd=0,
     remediation_cmd="aws ec2 enable-ebs-encryption-by-default --region {region}",
-    frameworks={"cis": ["2.2.1"], "fsbp": ["EC2.7"]},
+    frameworks={"cis": ["5.1.1"], "fsbp": ["EC2.7"]},
 )
 def ebs_encryption_by_default(snap: Snapshot) -> Iterator[Check]:
     """
@@ -477,4 +478,227 @@ def ecr_scan_on_push(snap: Snapshot) -> Iterator[Check]:
         else:
             yield Check.of(
                 repo, ok=False, evidence="scanOnPush is off and no registry rule scans on push"
+            )
+
+
+_BPA_ALL_ON = (
+    "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+)
+
+
+@rule(
+    id="DD008",
+    slug="s3-account-block-public-access",
+    title="S3 Block Public Access is on for the whole account",
+    action="Block public access to S3 for the whole account",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.MEDIUM,
+    needs=("s3",),
+    effort_minutes=10,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws s3control put-public-access-block --account-id {account} "
+        f"--public-access-block-configuration {_BPA_ALL_ON}"
+    ),
+    frameworks={"fsbp": ["S3.1"]},
+)
+def s3_account_block_public_access(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    The account-level S3 Block Public Access settings have all four switches
+    on: `BlockPublicAcls`, `IgnorePublicAcls`, `BlockPublicPolicy` and
+    `RestrictPublicBuckets`. No setting at all counts as all four off.
+
+    ## Why it matters
+    The account-level switches hold for every bucket, present and future,
+    whatever its own policy or ACL says: one mistaken `"Principal": "*"` or a
+    `public-read` ACL cannot publish data. It is the guardrail under every
+    bucket-level setting.
+
+    ## Remediation
+    One command for the account. First check that no bucket is meant to be
+    public (a static website behind CloudFront uses an origin access
+    control, not a public bucket).
+
+    ## References
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1
+    - https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+    """
+    for account in snap.s3.account:
+        bpa = account.block_public_access
+        if bpa is None:
+            yield Check.account(
+                ok=None, evidence=f"account settings could not be read ({account.error_code})"
+            )
+        elif bpa.all_on:
+            yield Check.account(ok=True, evidence="all four account-level switches are on")
+        else:
+            yield Check.account(ok=False, evidence=f"off at account level: {', '.join(bpa.off)}")
+
+
+@rule(
+    id="DD009",
+    slug="s3-buckets-block-public-access",
+    title="Every S3 bucket is covered by Block Public Access",
+    action="Block public access to the S3 bucket {target}",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.HIGH,
+    needs=("s3",),
+    effort_minutes=5,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "aws s3api put-public-access-block --bucket {name} "
+        f"--public-access-block-configuration {_BPA_ALL_ON}"
+    ),
+    frameworks={"cis": ["2.1.4"]},
+)
+def s3_buckets_block_public_access(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every bucket has all four Block Public Access switches on, either in its
+    own settings or through the account-level settings (a switch holds when
+    it is on at either level). A bucket whose settings cannot be read is
+    UNKNOWN.
+
+    ## Why it matters
+    A bucket without the switches is one policy or ACL edit away from being
+    readable (or writable) by anyone on the internet; public buckets are
+    among the most common causes of cloud data leaks.
+
+    ## Remediation
+    Turn the switches on for the bucket (one command), or for the whole
+    account (DD008), after checking nothing relies on public access.
+
+    ## References
+    - CIS AWS Foundations Benchmark v5.0.0, 2.1.4
+    - https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+    """
+    accounts = [a.block_public_access for a in snap.s3.account]
+    account = accounts[0] if accounts else None
+    for bucket in snap.s3.buckets:
+        own = bucket.block_public_access
+        if own is None:
+            yield Check.of(
+                bucket, ok=None, evidence=f"settings could not be read ({bucket.error_code})"
+            )
+            continue
+        if own.all_on:
+            yield Check.of(bucket, ok=True, evidence="all four switches are on for the bucket")
+            continue
+        off = [name for name in own.off if account is None or name in account.off]
+        if not off:
+            yield Check.of(bucket, ok=True, evidence="the account-level switches cover it")
+        elif account is None and snap.s3.account:
+            yield Check.of(
+                bucket,
+                ok=None,
+                evidence=f"off for the bucket: {', '.join(off)}; account settings unreadable",
+            )
+        else:
+            yield Check.of(bucket, ok=False, evidence=f"off at both levels: {', '.join(off)}")
+
+
+@rule(
+    id="DD010",
+    slug="kms-customer-keys-rotate",
+    title="Customer managed KMS keys rotate automatically",
+    action="Turn on automatic rotation for the KMS key {target}",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.MEDIUM,
+    needs=("kms",),
+    effort_minutes=5,
+    monthly_cost_usd=0,
+    remediation_cmd="aws kms enable-key-rotation --key-id {id} --region {region}",
+    frameworks={"cis": ["3.6"], "fsbp": ["KMS.4"]},
+)
+def kms_customer_keys_rotate(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every enabled customer managed symmetric KMS key whose material KMS
+    generated has automatic rotation on. AWS managed keys (rotated by AWS),
+    asymmetric and HMAC keys, imported or external key material, and disabled
+    keys or keys pending deletion cannot rotate automatically and are not
+    judged. A key the scanner may not describe is UNKNOWN.
+
+    ## Why it matters
+    Rotation limits how much data one key version protects and how long a
+    leaked or copied key version stays useful. It is transparent: old data
+    still decrypts, nothing needs re-encrypting.
+
+    ## Remediation
+    One command per key (yearly rotation by default; a rotation period of
+    90 to 2560 days can be set with `--rotation-period-in-days`). Each
+    rotated version adds about 1 USD a month for the first two rotations.
+
+    ## References
+    - CIS AWS Foundations Benchmark v5.0.0, 3.6
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-4
+    - https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+    """
+    for key in snap.kms.keys:
+        if key.error_code:
+            yield Check.of(key, ok=None, evidence=f"key could not be read ({key.error_code})")
+        elif key.rotatable:
+            on = bool(key.rotation_enabled)
+            yield Check.of(key, ok=on, evidence="automatic rotation is " + ("on" if on else "off"))
+
+
+@rule(
+    id="DD011",
+    slug="s3-buckets-require-tls",
+    title="S3 bucket policies refuse requests over plain HTTP",
+    action="Require TLS in the bucket policy of {target}",
+    principle=Principle.DEFENSE_IN_DEPTH,
+    severity=Severity.MEDIUM,
+    needs=("s3",),
+    effort_minutes=10,
+    monthly_cost_usd=0,
+    remediation_cmd=(
+        "# Your decision: put-bucket-policy replaces the whole policy. Add the "
+        "DenyInsecureTransport statement (see the rule's Remediation) to the current "
+        "policy, printed here, then put the merged policy back:\n"
+        "aws s3api get-bucket-policy --bucket {name} --query Policy --output text"
+    ),
+    frameworks={"cis": ["2.1.1"], "fsbp": ["S3.5"]},
+)
+def s3_buckets_require_tls(snap: Snapshot) -> Iterator[Check]:
+    """
+    ## What it checks
+    Every bucket's policy has a statement that denies any principal
+    (`"Principal": "*"`) object reads and writes (`s3:GetObject` and
+    `s3:PutObject`, e.g. through `s3:*`) under the condition
+    `"Bool": {"aws:SecureTransport": "false"}`. A bucket without a policy
+    fails; a bucket or policy that cannot be read is UNKNOWN.
+
+    ## Why it matters
+    S3 accepts plain HTTP unless the bucket policy refuses it. A client or
+    SDK configured with an `http://` endpoint then sends data, and the
+    request's credentials' signature, in clear text across every network in
+    between.
+
+    ## Remediation
+    Add this statement to the bucket policy (merge it with any existing
+    statements; `put-bucket-policy` replaces the whole policy), with the
+    bucket's name:
+
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+         "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+    ## References
+    - CIS AWS Foundations Benchmark v5.0.0, 2.1.1
+    - https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5
+    """
+    for bucket in snap.s3.buckets:
+        if bucket.block_public_access is None or bucket.policy_error:
+            code = bucket.error_code or bucket.policy_error
+            yield Check.of(bucket, ok=None, evidence=f"policy could not be read ({code})")
+        elif bucket.policy is None:
+            yield Check.of(bucket, ok=False, evidence="no bucket policy: plain HTTP is accepted")
+        elif denial := insecure_transport_denial(bucket.policy):
+            yield Check.of(bucket, ok=True, evidence=f"statement {denial.label} denies plain HTTP")
+        else:
+            yield Check.of(
+                bucket, ok=False, evidence="no policy statement denies aws:SecureTransport false"
             )

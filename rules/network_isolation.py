@@ -39,7 +39,7 @@ from auditor.snapshot.ec2 import ALL_PROTOCOLS, SecurityGroup, SgRule
 from auditor.snapshot.ecs import EcsService
 from auditor.snapshot.rds import DbCluster, DbInstance, DbSubnetGroup
 
-#: Remote administration: SSH and RDP (CIS 5.2/5.3 count TCP, UDP and all-traffic rules).
+#: Remote administration: SSH and RDP (CIS v5.0 5.3/5.4 count TCP, UDP and all-traffic rules).
 ADMIN_PORTS: tuple[int, ...] = (22, 3389)
 #: Database engines' default ports, and what listens there.
 DATABASE_PORTS: dict[int, str] = {
@@ -158,7 +158,7 @@ def _standalone_instances(snap: Snapshot) -> Iterator[DbInstance]:
         "aws rds modify-db-instance --db-instance-identifier {name} "
         "--no-publicly-accessible --apply-immediately --region {region}"
     ),
-    frameworks={"cis": ["2.3.3"], "fsbp": ["RDS.2"]},
+    frameworks={"cis": ["2.2.3"], "fsbp": ["RDS.2"]},
 )
 def rds_not_publicly_accessible(snap: Snapshot) -> Iterator[Check]:
     """
@@ -276,7 +276,7 @@ def rds_subnet_group_private(snap: Snapshot) -> Iterator[Check]:
         "aws ec2 revoke-security-group-ingress --group-id {id} "
         "--ip-permissions {permissions} --region {region}"
     ),
-    frameworks={"cis": ["5.2", "5.3"], "fsbp": ["EC2.13", "EC2.14", "EC2.53", "EC2.54"]},
+    frameworks={"cis": ["5.3", "5.4"], "fsbp": ["EC2.13", "EC2.14"]},
 )
 def sg_no_world_admin_ports(snap: Snapshot) -> Iterator[Check]:
     """

@@ -443,7 +443,7 @@ def no_long_lived_user_access_keys(snap: Snapshot) -> Iterator[Check]:
         "aws ec2 modify-instance-metadata-options --instance-id {id}"
         " --http-tokens required --http-endpoint enabled --region {region}"
     ),
-    frameworks={"fsbp": ["EC2.8"]},
+    frameworks={"cis": ["5.7"], "fsbp": ["EC2.8"]},
 )
 def instances_require_imdsv2(snap: Snapshot) -> Iterator[Check]:
     """

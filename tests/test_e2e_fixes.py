@@ -64,6 +64,8 @@ NOT_SHOWN: dict[str, dict[str, tuple[str, str]]] = {
         "LP032": ("deploy", "a new task definition revision; the service runs it when deployed"),
     },
     "messy": {
+        "DD008": ("moto", "S3 Control's host is <account>.<endpoint>: no such host on 127.0.0.1"),
+        "DD011": ("decision", "the TLS statement is merged into the bucket's existing policy"),
         "DA001": ("outside", "the workflow is committed to the repository and runs in GitHub"),
         "DA003": ("decision", "which image version or digest to pin"),
         "SM001": ("decision", "which Lambda function rotates the secret"),

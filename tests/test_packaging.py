@@ -108,7 +108,7 @@ def _files(folder: Path) -> set[str]:
 def test_top_level_resource_folders_exist_with_their_readme() -> None:
     for name in RESOURCES:
         assert (REPO / name / "README.md").is_file(), f"{name}/README.md is missing"
-    assert (REPO / "rules" / "frameworks.yaml").is_file()
+    assert (REPO / "rules" / "frameworks" / "cis-5.0.yaml").is_file()
 
 
 def test_top_level_rules_merges_into_the_package_without_collisions() -> None:
@@ -258,7 +258,8 @@ def test_wheel_in_a_fresh_venv_finds_its_own_resources(installed: Installed) -> 
         folder = Path(probe[key])
         assert _inside(folder, installed.site / "auditor"), (key, folder)
         assert (folder / "README.md").is_file()
-    assert (Path(probe["rules_dir"]) / "frameworks.yaml").is_file()
+    assert (Path(probe["rules_dir"]) / "frameworks" / "cis-5.0.yaml").is_file()
+    assert (Path(probe["rules_dir"]) / "frameworks" / "fsbp.yaml").is_file()
     assert probe["rules_path"], "auditor.rules has an empty __path__"
     for entry in probe["rules_path"]:
         assert _inside(entry, installed.site / "auditor" / "rules"), entry

@@ -149,7 +149,7 @@ def _collect_reference(aws: SessionClients, setup: Callable[..., Any]) -> set[st
 
 
 #: boto3 client names whose IAM action prefix differs.
-_IAM_PREFIX = {"accessanalyzer": "access-analyzer"}
+_IAM_PREFIX = {"accessanalyzer": "access-analyzer", "s3control": "s3"}
 
 
 def test_a_full_collection_makes_reads_only(aws: SessionClients, setup: Callable[..., Any]) -> None:
@@ -265,7 +265,8 @@ def test_the_policy_grants_every_operation_a_collection_makes(
         ("iam", "ListRoles", False),
         ("cloudtrail", "LookupEvents", False),
         ("lambda", "GetFunctionConfiguration", False),
-        ("s3", "GetBucketPolicy", False),
+        ("s3", "GetBucketPolicy", True),  # DD011 reads bucket policies
+        ("s3", "GetBucketAcl", False),
         ("secretsmanager", "DescribeSecret", False),
         # Reads that return secrets, data, code, images or credentials.
         ("secretsmanager", "GetSecretValue", False),

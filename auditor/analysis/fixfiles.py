@@ -320,14 +320,18 @@ def github_deploy_policy(snap: Snapshot) -> str:
 
 def create_bucket_line(bucket: str, region: str) -> str:
     """Shell text creating ``bucket`` in ``region`` unless it is already there (us-east-1
-    takes no location constraint)."""
+    takes no location constraint), then blocking public access to it (DD009): a bucket
+    a fix creates must not be a finding of its own."""
     b, r = shlex.quote(bucket), shlex.quote(region)
     where = (
         "" if region == "us-east-1" else f" --create-bucket-configuration LocationConstraint={r}"
     )
     return (
         f"aws s3api head-bucket --bucket {b} --region {r} 2>/dev/null || "
-        f"aws s3api create-bucket --bucket {b} --region {r}{where}"
+        f"aws s3api create-bucket --bucket {b} --region {r}{where}\n"
+        f"aws s3api put-public-access-block --bucket {b} --region {r} "
+        "--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,"
+        "BlockPublicPolicy=true,RestrictPublicBuckets=true"
     )
 
 

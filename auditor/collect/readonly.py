@@ -79,7 +79,17 @@ READ_OPERATIONS: Mapping[str, frozenset[str]] = {
     # Organization scans (auditor scan --org): discover the accounts to scan.
     "organizations": frozenset({"ListAccounts"}),
     "rds": frozenset({"DescribeDBClusters", "DescribeDBInstances", "DescribeDBSubnetGroups"}),
-    "s3": frozenset({"GetBucketPolicyStatus", "GetPublicAccessBlock"}),
+    "kms": frozenset({"DescribeKey", "GetKeyRotationStatus", "ListKeys"}),
+    "s3": frozenset(
+        {
+            "GetBucketLocation",
+            "GetBucketPolicy",
+            "GetBucketPolicyStatus",
+            # bucket settings (s3) and the account's (s3control: signed as s3)
+            "GetPublicAccessBlock",
+            "ListBuckets",
+        }
+    ),
     "secretsmanager": frozenset({"GetResourcePolicy", "ListSecrets"}),
     "sts": frozenset({"GetCallerIdentity"}),
 }

@@ -7,6 +7,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
@@ -18,6 +19,21 @@ from auditor.collect.expect import install_response_checks
 from auditor.collect.readonly import install_read_only_guard, service_name
 from auditor.errors import CollectionError
 from auditor.snapshot import OperationStats
+
+
+def keep_endpoint_host(request: Any, **_: Any) -> None:
+    """``before-sign`` for S3 Control on a custom endpoint: drop the ``<account>.`` host prefix.
+
+    S3 Control addresses ``<account-id>.s3-control.<region>.amazonaws.com``;
+    on an ``--endpoint-url`` (an AWS-compatible server on one host) that name
+    does not exist, so the request goes to the endpoint's own host.
+    """
+    parts = urlsplit(request.url)
+    host, _, rest = parts.netloc.partition(".")
+    if ".amazonaws." in f".{rest}" or rest.startswith("amazonaws."):
+        return  # AWS's own endpoint: the account host exists
+    if host.isdigit() and len(host) == 12 and rest:
+        request.url = urlunsplit(parts._replace(netloc=rest))
 
 
 class ClientFactory(Protocol):
@@ -195,6 +211,9 @@ class SessionClients:
         session.events.register("after-call", self.recorder.after_call, unique_id="auditor-stats")
         install_response_checks(session.events)  # after the stats: a malformed answer is a call
         if endpoint_url:
+            session.events.register(
+                "before-sign.s3-control", keep_endpoint_host, unique_id="auditor-s3control-host"
+            )
             session.events.register_first(
                 "needs-retry", refuse_retry_of_unimplemented, unique_id="auditor-not-implemented"
             )

@@ -14,9 +14,12 @@ import click
 from click.core import ParameterSource
 
 from auditor.commands.common import aws_options, errors_to_exit, run_collection
+from auditor.commands.compliance import DEFAULT_FRAMEWORK, framework_choices
+from auditor.commands.rules_dirs import rules_dir_option
 
 if TYPE_CHECKING:
     from auditor.config import Config
+    from auditor.engine.catalogue import Catalogue
     from auditor.engine.results import ScanResult
 
 _FilePath = click.Path(dir_okay=False, path_type=Path)
@@ -36,11 +39,12 @@ _SEVERITIES = ("critical", "high", "medium", "low", "none")
 # ------------------------------------------------------------------ shared
 
 
-def _load_config(config_path: Path | None) -> Config:
-    from auditor.config import load_config
-    from auditor.engine.catalogue import load_catalogue
+def _load_config(
+    config_path: Path | None, rules_dirs: tuple[Path, ...] = ()
+) -> tuple[Catalogue, Config]:
+    from auditor.config import load_setup
 
-    return load_config(config_path, load_catalogue())
+    return load_setup(config_path, rules_dirs)
 
 
 def _current_result(
@@ -49,6 +53,7 @@ def _current_result(
     snapshot: Path | None,
     config: Config,
     aws: dict[str, Any],
+    catalogue: Catalogue | None = None,
 ) -> ScanResult:
     """The result to judge: ``--current`` as is, ``--snapshot`` evaluated, or a fresh scan."""
     from auditor.errors import InputError
@@ -73,18 +78,19 @@ def _current_result(
     from auditor.engine.catalogue import load_catalogue
     from auditor.engine.evaluate import evaluate
 
+    catalogue = catalogue if catalogue is not None else load_catalogue()
     if snapshot is not None:
         from auditor.snapshot.io import load_snapshot
 
         snap = load_snapshot(snapshot)
     else:
         snap = run_collection(**aws)
-    return evaluate(snap, load_catalogue(), config)
+    return evaluate(snap, catalogue, config)
 
 
 def _source_options(fn: Any) -> Any:
-    """``--current``, ``--snapshot``, ``--config`` and the scan options."""
-    fn = aws_options(fn)
+    """``--current``, ``--snapshot``, ``--config``, ``--rules-dir`` and the scan options."""
+    fn = rules_dir_option(aws_options(fn))
     for option in reversed(
         [
             click.option(
@@ -202,6 +208,18 @@ def _stdout_console() -> Any:
     is_flag=True,
     help="When the gate passes, write the current result as the new baseline (a ratchet).",
 )
+@click.option(
+    "--framework",
+    type=click.Choice(framework_choices()),
+    default=DEFAULT_FRAMEWORK,
+    show_default=True,
+    help="The compliance framework --fail-on-control-fail looks at.",
+)
+@click.option(
+    "--fail-on-control-fail",
+    is_flag=True,
+    help="Fail when a control of --framework fails now and did not in the baseline.",
+)
 @click.pass_context
 @errors_to_exit
 def gate(
@@ -221,6 +239,9 @@ def gate(
     markdown_path: Path | None,
     json_path: Path | None,
     update_baseline: bool,
+    framework: str,
+    fail_on_control_fail: bool,
+    rules_dirs: tuple[Path, ...],
     **aws: Any,
 ) -> None:
     """Compare a result with a baseline; exit 1 on a regression.
@@ -248,7 +269,7 @@ def gate(
         from auditor.commands.org import org_gate
 
         sys.exit(org_gate(baseline_path, current_path))
-    config = _load_config(config_path)
+    catalogue, config = _load_config(config_path, rules_dirs)
     try:
         policy = config.gate.with_overrides(
             fail_on_grade_drop=fail_on_grade_drop,
@@ -261,9 +282,15 @@ def gate(
     except ValidationError as exc:
         raise InputError(f"gate policy: {exc.errors()[0]['msg']}") from None
     baseline = load_baseline(baseline_path)  # before any scan: a bad baseline fails fast
-    current = _current_result(ctx, current_path, snapshot, config, aws)
+    current = _current_result(ctx, current_path, snapshot, config, aws, catalogue)
     check_accounts(baseline, current, policy)
     outcome = compare(baseline, current, policy)
+    if fail_on_control_fail:
+        from auditor.engine.frameworks import get_framework
+        from auditor.gate.controls import control_failures, with_control_failures
+
+        reasons = control_failures(baseline, current, get_framework(framework))
+        outcome = with_control_failures(outcome, reasons)
 
     print_outcome(outcome, make_console())
     if save_results is not None:
@@ -304,6 +331,7 @@ def baseline(
     snapshot: Path | None,
     config_path: Path | None,
     out: Path,
+    rules_dirs: tuple[Path, ...],
     **aws: Any,
 ) -> None:
     """Write a baseline for `auditor gate`: a results file slimmed for git.
@@ -316,8 +344,8 @@ def baseline(
     from auditor.gate.baseline import write_baseline
     from auditor.gate.diff import real_gaps
 
-    config = _load_config(config_path)
-    result = _current_result(ctx, current_path, snapshot, config, aws)
+    catalogue, config = _load_config(config_path, rules_dirs)
+    result = _current_result(ctx, current_path, snapshot, config, aws, catalogue)
     write_baseline(result, out)
     gaps = real_gaps(result.gaps)
     for g in gaps:

@@ -65,6 +65,10 @@ PLANTED: tuple[tuple[str, str], ...] = (
     ("prod/stripe-key", "secret without rotation"),
     ("prod/shared-token", "secret resource policy open to *"),
     ("startup-trail", "single-region trail, no validation, no KMS, no CloudWatch Logs"),
+    (
+        "startup-trail-logs-bucket",
+        "S3 bucket without Block Public Access (none at account level) or a TLS-only policy",
+    ),
     ("/app/debug", "log group without retention"),
     ("api-repo", "ECR: no scan on push, mutable tags, no lifecycle policy"),
     ("cpu-alarm-no-action", "alarm without action"),

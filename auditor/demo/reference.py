@@ -33,6 +33,9 @@ Audit logging
     logging started, the default all-management-events selector put
     explicitly. Log groups ``/ecs/*``, ``/aws/lambda/db-query-bridge`` (30
     days) and the trail's group (365 days). GuardDuty detector enabled.
+S3
+    Block Public Access on for the whole account; the trail and flow-log
+    buckets also block it themselves and refuse plain HTTP.
 Images and deployment
     One ECR repository per service (scan on push, MUTABLE tags, no lifecycle
     policy), each holding a ``latest`` image. The GitHub Actions OIDC
@@ -310,8 +313,26 @@ def _network(ec2: Any, region: str) -> _Network:
     return _Network(str(vpc_id), public, private, str(igw_id), str(nat_id))
 
 
+def _block_public_s3(s3control: Any, account_id: str) -> None:
+    """S3 Block Public Access for the whole account (all four switches)."""
+    from auditor.collect.session import keep_endpoint_host
+
+    # S3 Control addresses <account>.<endpoint>: on a one-host endpoint, keep the host.
+    s3control.meta.events.register("before-sign.s3-control", keep_endpoint_host)
+    s3control.put_public_access_block(
+        AccountId=account_id,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
 def _harden_network(ec2: Any, s3: Any, vpc_id: str, region: str, account_id: str) -> None:
-    """Flow logs, EBS encryption by default, a closed default security group."""
+    """Flow logs (to a private, TLS-only bucket), EBS encryption by default, a closed
+    default security group."""
     bucket = f"{PROJECT}-flow-logs-{account_id}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     s3.put_public_access_block(
@@ -322,6 +343,19 @@ def _harden_network(ec2: Any, s3: Any, vpc_id: str, region: str, account_id: str
             "BlockPublicPolicy": True,
             "RestrictPublicBuckets": True,
         },
+    )
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_doc(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ),
     )
     out = ec2.create_flow_logs(
         ResourceIds=[vpc_id],
@@ -901,6 +935,7 @@ def build_reference(client: ClientFn, region: str = "us-west-2") -> ReferenceInf
 
     net = _network(ec2, region)
     _harden_network(ec2, client("s3", region), net.vpc_id, region, account_id)
+    _block_public_s3(client("s3control", region), account_id)
     tasks_sg, bridge_sg, rds_sg = _security_groups(ec2, net.vpc_id)
     db_host = _database(client("rds", region), net.private, rds_sg)
     db_secret_arn, broker_secret_arn = _secrets(client("secretsmanager", region), db_host)

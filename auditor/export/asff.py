@@ -20,16 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.engine.frameworks import requirements
 from auditor.engine.model import ACCOUNT, GLOBAL, Status
 from auditor.engine.results import RuleInfo, RuleResult, ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
 BATCH_SIZE = 100
 FINDING_TYPE = "Software and Configuration Checks/AWS Security Best Practices"
-_FRAMEWORK_NAMES = {
-    "cis": "CIS AWS Foundations Benchmark v3.0.0",
-    "fsbp": "AWS Foundational Security Best Practices v1.0.0",
-}
 
 #: ARN service -> ASFF resource type, for services with one resource kind here.
 _ARN_SERVICES = {
@@ -112,11 +109,7 @@ def _finding(result: ScanResult, r: RuleResult, info: RuleInfo | None, home: str
     description = r.evidence + (f" - {info.rationale}" if info and info.rationale else "")
     rtype = resource_type(r)
     resource_id = f"AWS::::Account:{account}" if rtype == "AwsAccount" else r.resource_id
-    requirements = [
-        f"{_FRAMEWORK_NAMES.get(name, name)}/{control}"
-        for name, controls in sorted((info.frameworks if info else {}).items())
-        for control in controls
-    ][:32]
+    related = [req.asff for req in requirements(info.frameworks if info else {})][:32]
     recommendation = r.remediation_cmd or (info.remediation if info else "")
     product_fields = {
         "auditor/RuleId": r.rule_id,
@@ -160,8 +153,8 @@ def _finding(result: ScanResult, r: RuleResult, info: RuleInfo | None, home: str
             "Types": [FINDING_TYPE],
         },
     }
-    if requirements:
-        finding["Compliance"]["RelatedRequirements"] = requirements
+    if related:
+        finding["Compliance"]["RelatedRequirements"] = related
     if recommendation.strip():
         finding["Remediation"] = {"Recommendation": {"Text": _cut(recommendation, 512)}}
     return finding

@@ -5,7 +5,9 @@ attributes (``activity_id``, ``category_uid``, ``class_uid``, ``type_uid``,
 ``severity_id``, ``time``, ``metadata``), the finding's ``finding_info``
 (``uid`` = the stable finding id, ``title``, ``analytic`` = the rule) and the
 recommended ``status_id``, ``is_alert``, ``cloud``, ``resources`` and
-``remediation``. Times are epoch milliseconds.
+``remediation``, and ``compliance.requirements`` (``<standard>/<control>``,
+as in ASFF) with ``compliance.standards`` when the rule decides controls.
+Times are epoch milliseconds.
 
 Activity and status follow the result: FAIL -> Create / New (Suppressed when
 waived), PASS -> Close / Resolved, UNKNOWN or ERROR -> Update / Unknown with
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.engine.frameworks import requirements
 from auditor.engine.model import GLOBAL, Severity, Status
 from auditor.engine.results import RuleInfo, RuleResult, ScanResult
 
@@ -100,6 +103,12 @@ def _event(result: ScanResult, r: RuleResult, info: RuleInfo | None, tool: str) 
     remediation = r.remediation_cmd or (info.remediation if info else "")
     if remediation:
         event["remediation"] = {"desc": remediation}
+    related = requirements(info.frameworks if info else {})
+    if related:
+        event["compliance"] = {
+            "requirements": [req.asff for req in related],
+            "standards": sorted({req.standard for req in related}),
+        }
     return event
 
 

@@ -1,7 +1,8 @@
 """SARIF 2.1.0: failing findings for GitHub code scanning and other SARIF readers.
 
 * one ``reportingDescriptor`` per rule that has results (id, slug, title,
-  rationale, remediation, tags, default level);
+  rationale, remediation, tags, default level); the tags name the rule's
+  category, principle and framework controls (``cis-5.0/1.3``, ``fsbp/IAM.4``);
 * one result per FAIL that is not waived (waived ones are omitted: accepted
   risk is not an alert), with the evidence as the message and the filled
   remediation command in ``fixes``-free text form;
@@ -19,6 +20,7 @@ import re
 from typing import Any
 
 from auditor import __version__
+from auditor.engine.frameworks import requirements
 from auditor.engine.model import Severity, Status
 from auditor.engine.results import RuleInfo, ScanResult
 
@@ -46,9 +48,11 @@ def _artifact_uri(account: str, region: str, resource: str) -> str:
 
 
 def _tags(info: RuleInfo | None) -> list[str]:
+    """Category, principle, then one ``<framework>/<control>`` tag per control (``cis-5.0/1.3``)."""
     if info is None:
         return ["security"]
-    return [info.principle.category.value, info.principle.value]
+    controls = [req.tag for req in requirements(info.frameworks)]
+    return [info.principle.category.value, info.principle.value, *controls]
 
 
 def sarif_log(result: ScanResult) -> dict[str, Any]:

@@ -43,6 +43,8 @@ class ReasonKind(StrEnum):
     NEW_FINDING = "new_finding"
     BELOW_FLOOR = "below_floor"
     INCOMPLETE = "incomplete"
+    #: A compliance control newly fails (``--fail-on-control-fail``, auditor/gate/controls.py).
+    CONTROL_FAIL = "control_fail"
 
 
 class Reason(Model):

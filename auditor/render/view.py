@@ -32,7 +32,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from auditor.engine.model import ACCOUNT, Principle, Severity, Status
 from auditor.engine.model import Tier as Rung
@@ -46,6 +46,9 @@ from auditor.engine.results import (
 )
 from auditor.engine.scoring import GRADE_ORDER, NOT_APPLICABLE, grade_rank, grades_without
 from auditor.snapshot.base import Coverage
+
+if TYPE_CHECKING:
+    from auditor.render.compliance_view import ComplianceView
 
 # --------------------------------------------------------------------------- constants
 
@@ -551,6 +554,8 @@ class ReportView:
     architecture: ArchitectureView | None = None
     #: Overall grade of the latest runs, oldest first; empty without history.
     trend: tuple[TrendPoint, ...] = ()
+    #: Where the account stands per compliance framework (auditor/render/compliance_view.py).
+    compliance: tuple[ComplianceView, ...] = ()
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:
@@ -1213,4 +1218,11 @@ def build_view(result: ScanResult, *, max_rows: int = MAX_ROWS) -> ReportView:
         rule_errors=errors,
         results_total=len(result.results),
         architecture=architecture,
+        compliance=_compliance(result),
     )
+
+
+def _compliance(result: ScanResult) -> tuple[ComplianceView, ...]:
+    from auditor.render.compliance_view import build_compliance
+
+    return build_compliance(result)

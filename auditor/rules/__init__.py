@@ -1,7 +1,7 @@
 """The rule catalogue, importable as ``auditor.rules``.
 
 The catalogue's modules live in the repository's top-level ``rules/`` folder
-(one module per principle, plus data files such as ``frameworks.yaml``).
+(one module per principle, plus data files such as ``frameworks/cis-5.0.yaml``).
 
 * In the **wheel** they are force-included beside this file, so the ordinary
   package path finds them.

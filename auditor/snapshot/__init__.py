@@ -31,8 +31,10 @@ from auditor.snapshot.ec2 import Ec2Section
 from auditor.snapshot.ecr import EcrSection
 from auditor.snapshot.ecs import EcsSection
 from auditor.snapshot.iam import IamSection
+from auditor.snapshot.kms import KmsSection
 from auditor.snapshot.lambda_ import LambdaSection
 from auditor.snapshot.rds import RdsSection
+from auditor.snapshot.s3 import S3Section
 from auditor.snapshot.secretsmanager import SecretsSection
 
 SCHEMA_VERSION = 1
@@ -54,6 +56,8 @@ SECTION_ATTRS: dict[str, str] = {
     "guardduty": "guardduty",
     "config": "config",
     "accessanalyzer": "accessanalyzer",
+    "s3": "s3",
+    "kms": "kms",
 }
 
 
@@ -86,6 +90,8 @@ class Snapshot(Model):
     guardduty: GuardDutySection = GuardDutySection()
     config: ConfigSection = ConfigSection()
     accessanalyzer: AccessAnalyzerSection = AccessAnalyzerSection()
+    s3: S3Section = S3Section()
+    kms: KmsSection = KmsSection()
 
     @property
     def gaps(self) -> tuple[Coverage, ...]:

@@ -1,5 +1,5 @@
 """Administrators: who holds full `*` on `*` power, which policies grant it, and how
-users receive their permissions (CIS 1.15, 1.16; FSBP IAM.1, IAM.2)."""
+users receive their permissions (CIS v5.0 1.14, 1.15; FSBP IAM.1, IAM.2)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _is_administrator_access(arn: str) -> bool:
     effort_minutes=60,
     monthly_cost_usd=0,
     remediation_cmd=_REMOVE_POLICY_CMD,
-    frameworks={"cis": ["1.16"], "fsbp": ["IAM.1"]},
+    frameworks={"cis": ["1.15"], "fsbp": ["IAM.1"]},
 )
 def identities_not_full_administrators(snap: Snapshot) -> Iterator[Check]:
     """
@@ -60,7 +60,7 @@ def identities_not_full_administrators(snap: Snapshot) -> Iterator[Check]:
     ## Why it matters
     An administrator's credentials are the whole account: every standing admin
     identity is one more key that, leaked or phished, gives everything. CIS
-    1.16 asks that no `*:*` policy be attached; people should get admin power
+    1.15 asks that no `*:*` policy be attached; people should get admin power
     briefly, through a role assumed with MFA (or IAM Identity Center), not
     hold it.
 
@@ -135,7 +135,7 @@ def identities_not_full_administrators(snap: Snapshot) -> Iterator[Check]:
         "# aws iam create-policy-version --policy-arn {arn}"
         " --policy-document file://least-privilege-policy.json --set-as-default"
     ),
-    frameworks={"cis": ["1.16"], "fsbp": ["IAM.1"]},
+    frameworks={"cis": ["1.15"], "fsbp": ["IAM.1"]},
 )
 def customer_policies_not_full_admin(snap: Snapshot) -> Iterator[Check]:
     """
@@ -198,7 +198,7 @@ def customer_policies_not_full_admin(snap: Snapshot) -> Iterator[Check]:
         "once {name} is in it, run without the leading '# ':\n"
         "# aws iam {verb} --user-name {name} {policy_flag} {policy}"
     ),
-    frameworks={"cis": ["1.15"], "fsbp": ["IAM.2"]},
+    frameworks={"cis": ["1.14"], "fsbp": ["IAM.2"]},
 )
 def user_permissions_through_groups(snap: Snapshot) -> Iterator[Check]:
     """

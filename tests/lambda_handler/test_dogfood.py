@@ -64,6 +64,7 @@ def test_the_stack_grades_a_on_every_principle_that_applies(stack: tuple[StackIn
     applicable = {p for p, s in grades.items() if s.score is not None}
     assert applicable == {
         Principle.LEAST_PRIVILEGE,
+        Principle.DEFENSE_IN_DEPTH,  # the report bucket's Block Public Access (DD009)
         Principle.ZERO_TRUST,
         Principle.SECRETS_MANAGEMENT,
         # the log group's retention and the function's logs are Observability (OB014, OB015)
@@ -75,6 +76,7 @@ def test_the_stack_grades_a_on_every_principle_that_applies(stack: tuple[StackIn
     # The rules that matter most for this stack did run on it.
     ran = {r.rule_id for r in mine}
     assert {"LP003", "LP007", "SM006", "ZT003", "OB014", "OB015", "OB004", "DA006"} <= ran
+    assert "DD009" in ran  # the report bucket blocks public access itself
 
 
 def test_nothing_the_stack_adds_fails_any_rule(stack: tuple[StackInfo, Any]) -> None:

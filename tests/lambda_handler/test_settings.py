@@ -78,7 +78,7 @@ def test_default_time_margin_is_a_fifth_of_the_time_left_within_bounds() -> None
     [
         ({"AWS_REGION": "eu-west-1"}, {}, "no report bucket"),
         ({"AUDITOR_BUCKET": "b"}, {}, "no region"),
-        (ENV, {"services": "iam,s3"}, "unknown service(s) s3"),
+        (ENV, {"services": "iam,sqs"}, "unknown service(s) sqs"),
         (ENV, {"gate_policy": "{nope"}, "not valid JSON"),
         (ENV, {"gate_policy": {"fail_on_new": "severe"}}, "unknown severity"),
         (ENV, {"gate_policy": ["x"]}, "must be a JSON object"),

@@ -10,6 +10,8 @@ from collections import Counter
 import pytest
 from jinja2 import StrictUndefined
 
+from auditor.engine.frameworks import load_frameworks
+from auditor.render.compliance_view import MAX_FAILING
 from auditor.render.html import content_security_policy, environment, render_html
 from auditor.render.view import MAX_OTHER_ROWS, MAX_ROWS, MAX_WAIVED, build_view
 from tests.render.hostile import crafted_result, hostile_result, payloads
@@ -126,7 +128,12 @@ def test_100k_results_render_summarised_and_small() -> None:
     # summarised per rule, never one giant table: rows per rule are bounded
     rows = Counter(scan.tags)["tr"]
     per_rule = MAX_ROWS + 3 * MAX_OTHER_ROWS + 4  # + a header row per table
-    assert rows <= len(result.rules) * per_rule + MAX_WAIVED + 50, rows
+    # the compliance section: per framework, one row per control and section, and
+    # at most MAX_FAILING failing rows (+ a header) per control
+    compliance = sum(
+        len(fw.controls) * (MAX_FAILING + 3) + len(fw.sections) + 4 for fw in load_frameworks()
+    )
+    assert rows <= len(result.rules) * per_rule + MAX_WAIVED + 50 + compliance, rows
     assert "more failing not listed here (all" in scan.all_text
 
 

@@ -12,6 +12,8 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from auditor.engine.frameworks import load_frameworks
+from auditor.render.compliance_view import MAX_FAILING
 from auditor.render.markdown import (
     MAX_MD_ROWS,
     md_cell,
@@ -126,7 +128,12 @@ def test_100k_results_markdown_is_bounded() -> None:
     assert len(md.encode()) < 1_000_000
     # at most MAX_MD_ROWS rows (+ header and delimiter) per rule and status
     rules = len({r.rule_id for r in synthetic_result(1_000).results})
-    assert len(_table_rows(md)) < rules * 3 * (MAX_MD_ROWS + 2) + 100
+    # + the compliance section: per framework, a row per section and per control, and at
+    # most MAX_FAILING failing rows (+ header and delimiter) per control
+    compliance = sum(
+        len(fw.controls) * (MAX_FAILING + 3) + len(fw.sections) + 6 for fw in load_frameworks()
+    )
+    assert len(_table_rows(md)) < rules * 3 * (MAX_MD_ROWS + 2) + 100 + compliance
     assert "more failing not listed" in md
 
 
@@ -143,8 +150,11 @@ def test_evidence_tables_inside_details_render_as_tables() -> None:
     )
     assert evidence_tables > 10
     html = _render(md)
+    # the compliance section lists each failing control's resources in a table too
+    evidence_tables += sum(1 for fw in view.compliance for c in fw.attention if c.failing)
     headers = re.findall(r"<thead>\s*<tr>\s*<th>Resource</th>", html)
     assert len(headers) == evidence_tables
     others = 1 + bool(view.waived) + bool(view.expired_waivers) + bool(view.headline.gaps)
+    others += 2 * len(view.compliance)  # per framework: totals by section, all controls
     assert html.count("<table>") == evidence_tables + others
     assert "\\| Resource \\|" not in md

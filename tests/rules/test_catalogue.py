@@ -21,6 +21,7 @@ REPO = Path(__file__).parents[2]
 
 FRAMEWORK_ID = {
     "cis": re.compile(r"^\d+(\.\d+){1,2}$"),
+    "cis-5.0": re.compile(r"^\d+(\.\d+){1,2}$"),
     "fsbp": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
 }
 

@@ -138,3 +138,30 @@ def trusted(doc: Mapping[str, Any] | None, kind: str) -> list[tuple[Statement, s
 def trusted_services(trust: Mapping[str, Any] | None) -> frozenset[str]:
     """Service principals a role trust policy lets assume the role."""
     return frozenset(value for _, value in trusted(trust, "Service"))
+
+
+def insecure_transport_denial(doc: Mapping[str, Any] | None) -> Statement | None:
+    """The statement of an S3 bucket policy refusing plain HTTP to everyone, or None.
+
+    It is a Deny whose principal is every principal (``*`` or ``{"AWS": "*"}``;
+    not a ``NotPrincipal``, which spares someone), whose actions cover both
+    ``s3:GetObject`` and ``s3:PutObject``, under ``Bool`` or ``BoolIfExists``
+    ``aws:SecureTransport`` ``false`` (CIS 2.1.1, FSBP S3.5).
+    """
+    for st in statements(doc):
+        if st.effect != "Deny" or st.not_principal is not None or not _wildcard_principal(st):
+            continue
+        if not (_covers(st, "s3:GetObject") and _covers(st, "s3:PutObject")):
+            continue
+        for operator, block in st.condition.items():
+            if str(operator).lower() not in ("bool", "boolifexists"):
+                continue
+            if not isinstance(block, Mapping):
+                continue
+            for key, value in block.items():
+                values = value if isinstance(value, list) else [value]
+                if str(key).lower() == "aws:securetransport" and any(
+                    str(v).lower() == "false" for v in values
+                ):
+                    return st
+    return None
