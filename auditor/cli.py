@@ -225,7 +225,7 @@ def scan(
     sys.exit(EXIT_INCOMPLETE if n_gaps else EXIT_OK)
 
 
-@main.command(name="rules")
+@main.command(name="rules", short_help="The rule catalogue, or one rule's documentation.")
 @click.argument("rule_id", required=False)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")
 @click.option(

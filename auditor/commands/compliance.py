@@ -24,7 +24,10 @@ def framework_choices() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in (rules_dir() / "frameworks").glob("*.yaml")))
 
 
-@click.command(name="compliance")
+@click.command(
+    name="compliance",
+    short_help="Compliance per control (CIS v5.0, FSBP).",
+)
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--framework",

@@ -14,7 +14,7 @@ from auditor.commands.common import errors_to_exit
 from auditor.commands.report import formats_option
 
 
-@click.command(name="history")
+@click.command(name="history", short_help="Grades over time from a history folder.")
 @click.argument("history_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--output-dir",
